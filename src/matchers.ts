@@ -1,0 +1,168 @@
+/**
+ * PromQL-style label matchers for --selector/--exclude:
+ * `{job=~"etl_.*", env!="prod"}` (braces optional). Regexes are fully anchored, as in Prometheus.
+ */
+export type MatchOp = '=' | '!=' | '=~' | '!~';
+
+export interface Matcher {
+  readonly name: string;
+  readonly op: MatchOp;
+  readonly value: string;
+  /** Present for regex operators: the anchored expression. */
+  readonly regex?: RegExp;
+}
+
+/** All matchers must hold (AND). */
+export type Selector = readonly Matcher[];
+
+export type Labels = Readonly<Record<string, string>>;
+
+export class MatcherSyntaxError extends Error {}
+
+const NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
+const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '\\': '\\',
+  '"': '"',
+  "'": "'",
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+};
+
+/** Parses one selector; throws MatcherSyntaxError with a message naming the position. */
+export function parseSelector(input: string): Selector {
+  let pos = 0;
+  const src = input.trim();
+  const fail = (what: string): never => {
+    throw new MatcherSyntaxError(
+      `${what} at position ${pos + 1} in selector ${JSON.stringify(input)}`,
+    );
+  };
+  const skipSpace = (): void => {
+    while (pos < src.length && /\s/.test(src.charAt(pos))) pos++;
+  };
+
+  let braced = false;
+  if (src.startsWith('{')) {
+    braced = true;
+    pos = 1;
+  }
+  const matchers: Matcher[] = [];
+  for (;;) {
+    skipSpace();
+    if (braced && src[pos] === '}') break;
+    if (pos >= src.length) break;
+    NAME.lastIndex = pos;
+    const nameMatch = NAME.exec(src);
+    if (!nameMatch) fail('expected a label name');
+    const name = (nameMatch as RegExpExecArray)[0];
+    pos = NAME.lastIndex;
+    skipSpace();
+    const op = (['=~', '!~', '!=', '='] as const).find((o) => src.startsWith(o, pos));
+    if (!op) fail(`expected one of = != =~ !~ after "${name}"`);
+    pos += (op as MatchOp).length;
+    skipSpace();
+    const value = readString();
+    matchers.push(makeMatcher(name, op as MatchOp, value));
+    skipSpace();
+    if (src[pos] === ',') {
+      pos++;
+      continue;
+    }
+    if (braced && src[pos] === '}') break;
+    if (pos >= src.length) break;
+    fail('expected "," or "}"');
+  }
+  if (braced) {
+    if (src[pos] !== '}') fail('missing closing "}"');
+    pos++;
+    skipSpace();
+    if (pos < src.length) fail('unexpected text after "}"');
+  }
+  if (matchers.length === 0) {
+    throw new MatcherSyntaxError(
+      `selector ${JSON.stringify(input)} has no matchers (write e.g. '{job=~"etl_.*"}')`,
+    );
+  }
+  return matchers;
+
+  function readString(): string {
+    const quote = src[pos];
+    if (quote !== '"' && quote !== "'" && quote !== '`') {
+      return fail('expected a quoted value such as "x"');
+    }
+    pos++;
+    let out = '';
+    while (pos < src.length) {
+      const ch = src.charAt(pos);
+      if (ch === quote) {
+        pos++;
+        return out;
+      }
+      if (ch === '\\' && quote !== '`') {
+        const next = src.charAt(pos + 1);
+        const simple = SIMPLE_ESCAPES[next];
+        if (simple !== undefined) {
+          out += simple;
+          pos += 2;
+          continue;
+        }
+        const hex = /^(?:x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))/.exec(
+          src.slice(pos + 1),
+        );
+        if (hex) {
+          out += String.fromCodePoint(Number.parseInt(hex[1] ?? hex[2] ?? hex[3] ?? '', 16));
+          pos += 1 + hex[0].length;
+          continue;
+        }
+        fail(`unknown escape "\\${next}"`);
+      }
+      out += ch;
+      pos++;
+    }
+    return fail('unterminated string');
+  }
+}
+
+function makeMatcher(name: string, op: MatchOp, value: string): Matcher {
+  if (op === '=' || op === '!=') return { name, op, value };
+  try {
+    // Prometheus anchors as ^(?s:re)$; the `s` flag gives the same dot-matches-newline.
+    return { name, op, value, regex: new RegExp(`^(?:${value})$`, 's') };
+  } catch (err) {
+    throw new MatcherSyntaxError(
+      `invalid regular expression ${JSON.stringify(value)} for label "${name}": ${(err as Error).message}`,
+    );
+  }
+}
+
+/** A missing label matches as the empty string, as in Prometheus. */
+export function matchesSelector(labels: Labels, selector: Selector): boolean {
+  return selector.every((m) => {
+    const actual = Object.hasOwn(labels, m.name) ? (labels[m.name] ?? '') : '';
+    switch (m.op) {
+      case '=':
+        return actual === m.value;
+      case '!=':
+        return actual !== m.value;
+      case '=~':
+        return m.regex?.test(actual) ?? false;
+      // '!~'
+      default:
+        return !(m.regex?.test(actual) ?? true);
+    }
+  });
+}
+
+/** True if any selector matches (OR). */
+export function matchesAny(labels: Labels, selectors: readonly Selector[]): boolean {
+  return selectors.some((s) => matchesSelector(labels, s));
+}
+
+export function formatSelector(selector: Selector): string {
+  return `{${selector.map((m) => `${m.name}${m.op}${JSON.stringify(m.value)}`).join(', ')}}`;
+}

@@ -1,0 +1,137 @@
+/**
+ * The pure core: given a listing, a clock and rules, decide what to delete, keep or skip, and why.
+ * It never prints, exits or does I/O; the sweep and the tests call it the same way.
+ */
+import { groupAge } from './age.ts';
+import { keyId, keyProblem } from './grouping-key.ts';
+import type { ListedGroup } from './listing.ts';
+import { type Labels, matchesAny, type Selector } from './matchers.ts';
+
+export interface Rules {
+  readonly ttlMs: number;
+  /** OR-ed; empty means every group is considered. */
+  readonly selectors: readonly Selector[];
+  /** Any match means never touch. */
+  readonly excludes: readonly Selector[];
+}
+
+export type Action = 'delete' | 'keep' | 'skip';
+
+export type Reason =
+  | 'stale'
+  | 'fresh'
+  | 'excluded'
+  | 'not-selected'
+  | 'future-push-time'
+  | 'missing-push-time'
+  | 'invalid-push-time'
+  | 'key-unrecoverable';
+
+export interface PlannedGroup {
+  /** Labels to show; equal to `key` when the key is known. */
+  readonly labels: Labels;
+  /** The exact grouping key; present whenever action is 'delete'. */
+  readonly key: Labels | undefined;
+  readonly action: Action;
+  readonly reason: Reason;
+  readonly detail?: string;
+  /** Older than the TTL (whether or not it can be deleted). */
+  readonly stale: boolean;
+  readonly ageMs?: number;
+  readonly lastPushMs?: number;
+  /** Raw push_time_seconds, compared verbatim by the re-check. */
+  readonly pushTime: string | undefined;
+}
+
+export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): PlannedGroup {
+  const labels = group.labels ?? group.displayLabels;
+  const base = { labels, key: group.labels, pushTime: group.pushTime };
+  const keep = (reason: Reason, extra: Partial<PlannedGroup> = {}): PlannedGroup => ({
+    ...base,
+    action: 'keep',
+    reason,
+    stale: false,
+    ...extra,
+  });
+
+  if (rules.excludes.length > 0 && matchesAny(labels, rules.excludes)) return keep('excluded');
+  if (rules.selectors.length > 0 && !matchesAny(labels, rules.selectors))
+    return keep('not-selected');
+
+  const age = groupAge(group, nowMs);
+  if (!age.ok) {
+    if (age.reason === 'future-push-time') {
+      return keep('future-push-time', {
+        detail: age.detail,
+        ...(age.lastPushMs === undefined ? {} : { lastPushMs: age.lastPushMs }),
+      });
+    }
+    return { ...base, action: 'skip', reason: age.reason, detail: age.detail, stale: false };
+  }
+  const timing = { ageMs: age.ageMs, lastPushMs: age.lastPushMs };
+  if (age.ageMs <= rules.ttlMs) return keep('fresh', timing);
+
+  const problem = group.labels ? keyProblem(group.labels) : undefined;
+  if (!group.labels || problem) {
+    return {
+      ...base,
+      ...timing,
+      key: undefined,
+      action: 'skip',
+      reason: 'key-unrecoverable',
+      detail: problem?.detail ?? group.keyError ?? 'the grouping key cannot be rebuilt exactly',
+      stale: true,
+    };
+  }
+  return { ...base, ...timing, action: 'delete', reason: 'stale', stale: true };
+}
+
+export function planSweep(
+  groups: readonly ListedGroup[],
+  nowMs: number,
+  rules: Rules,
+): PlannedGroup[] {
+  return groups.map((g) => planGroup(g, nowMs, rules));
+}
+
+export type RecheckVerdict = 'delete' | 'gone' | 'repushed' | 'not-stale';
+
+/**
+ * Narrows the GET-to-DELETE race (spec §7): a candidate is deleted only if a second listing still
+ * shows it with the identical push_time_seconds string and it is still stale by that listing's clock.
+ */
+export function recheckCandidates(
+  candidates: readonly PlannedGroup[],
+  second: readonly ListedGroup[],
+  nowMs: number,
+  rules: Rules,
+): Map<PlannedGroup, RecheckVerdict> {
+  const byKey = indexByKey(second);
+  const verdicts = new Map<PlannedGroup, RecheckVerdict>();
+  for (const c of candidates) {
+    const again = c.key ? byKey.get(keyId(c.key)) : undefined;
+    if (!again) verdicts.set(c, 'gone');
+    else if (again.pushTime !== c.pushTime) verdicts.set(c, 'repushed');
+    else
+      verdicts.set(c, planGroup(again, nowMs, rules).action === 'delete' ? 'delete' : 'not-stale');
+  }
+  return verdicts;
+}
+
+export type ConfirmState = 'gone' | 'repushed' | 'pending';
+
+/** After DELETEs were queued: which groups are gone, re-pushed meanwhile, or still there. */
+export function confirmState(
+  deleted: PlannedGroup,
+  byKey: ReadonlyMap<string, ListedGroup>,
+): ConfirmState {
+  const now = deleted.key ? byKey.get(keyId(deleted.key)) : undefined;
+  if (!now) return 'gone';
+  return now.pushTime === deleted.pushTime ? 'pending' : 'repushed';
+}
+
+export function indexByKey(groups: readonly ListedGroup[]): Map<string, ListedGroup> {
+  const map = new Map<string, ListedGroup>();
+  for (const g of groups) if (g.labels) map.set(keyId(g.labels), g);
+  return map;
+}
