@@ -44,73 +44,81 @@ Multiple selectors in one environment variable go one per line.
 `;
 
 export function buildProgram(): Command {
-  return new Command('pgsweep')
-    .description('Delete Pushgateway metric groups whose last successful push is older than a TTL.')
-    .version(version, '-V, --version', 'print the version')
-    .helpOption('-h, --help', 'show this help')
-    .addOption(
-      withEnv(
-        '--url <url>',
-        'Pushgateway base URL, including any route prefix',
-        `(default: ${DEFAULTS.url})`,
-      ),
-    )
-    .addOption(
-      withEnv('--ttl <duration>', 'delete groups older than this, e.g. 90m, 2h, 7d (required)'),
-    )
-    .addOption(withEnv('--dry-run', 'plan and report, delete nothing'))
-    .addOption(withEnv('--check', 'like --dry-run, but exit 3 when any group is stale'))
-    .addOption(
-      withEnv(
-        '--selector <matchers>',
-        'only consider groups matching, e.g. \'{job=~"etl_.*"}\'; repeatable, OR-ed',
-      ).argParser(collect),
-    )
-    .addOption(
-      withEnv('--exclude <matchers>', 'never touch groups matching; repeatable').argParser(collect),
-    )
-    .addOption(
-      withEnv(
-        '--output <format>',
-        'result format on stdout: table or json',
-        `(default: ${DEFAULTS.output})`,
-      ),
-    )
-    .addOption(
-      withEnv(
-        '--concurrency <n>',
-        'parallel DELETE requests',
-        `(default: ${DEFAULTS.concurrency})`,
-      ),
-    )
-    .addOption(
-      withEnv(
-        '--timeout <duration>',
-        'per-request timeout; also how long to wait for deletes to show',
-        `(default: ${DEFAULTS.timeout})`,
-      ),
-    )
-    .addOption(
-      withEnv(
-        '--log-level <level>',
-        `stderr log level: ${LOG_LEVELS.join(', ')}`,
-        `(default: ${DEFAULTS.logLevel})`,
-      ),
-    )
-    .addOption(
-      withEnv(
-        '--no-recheck',
-        'skip the second listing that protects groups re-pushed during the sweep',
-      ),
-    )
-    .addHelpText('after', EXAMPLES)
-    .showSuggestionAfterError(true)
-    .exitOverride()
-    .configureOutput({
-      // Usage errors: one line naming the problem and where to look.
-      outputError: (text, write) =>
-        write(`pgsweep: ${text.trim().replace(/\s*\n\s*/g, ' ')} (see pgsweep --help)\n`),
-    });
+  return (
+    new Command('pgsweep')
+      .description(
+        'Delete Pushgateway metric groups whose last successful push is older than a TTL.',
+      )
+      .version(version, '-V, --version', 'print the version')
+      .helpOption('-h, --help', 'show this help')
+      .addOption(
+        withEnv(
+          '--url <url>',
+          'Pushgateway base URL, including any route prefix',
+          `(default: ${DEFAULTS.url})`,
+        ),
+      )
+      .addOption(
+        withEnv('--ttl <duration>', 'delete groups older than this, e.g. 90m, 2h, 7d (required)'),
+      )
+      .addOption(withEnv('--dry-run', 'plan and report, delete nothing'))
+      .addOption(withEnv('--check', 'like --dry-run, but exit 3 when any group is stale'))
+      .addOption(
+        withEnv(
+          '--selector <matchers>',
+          'only consider groups matching, e.g. \'{job=~"etl_.*"}\'; repeatable, OR-ed',
+        ).argParser(collect),
+      )
+      .addOption(
+        withEnv('--exclude <matchers>', 'never touch groups matching; repeatable').argParser(
+          collect,
+        ),
+      )
+      .addOption(
+        withEnv(
+          '--output <format>',
+          'result format on stdout: table or json',
+          `(default: ${DEFAULTS.output})`,
+        ),
+      )
+      .addOption(
+        withEnv(
+          '--concurrency <n>',
+          'parallel DELETE requests',
+          `(default: ${DEFAULTS.concurrency})`,
+        ),
+      )
+      .addOption(
+        withEnv(
+          '--timeout <duration>',
+          'per-request timeout; also how long to wait for deletes to show',
+          `(default: ${DEFAULTS.timeout})`,
+        ),
+      )
+      .addOption(
+        withEnv(
+          '--log-level <level>',
+          `stderr log level: ${LOG_LEVELS.join(', ')}`,
+          `(default: ${DEFAULTS.logLevel})`,
+        ),
+      )
+      .addOption(
+        withEnv(
+          '--no-recheck',
+          'skip the second listing that protects groups re-pushed during the sweep',
+        ),
+      )
+      .addHelpText('after', EXAMPLES)
+      // Fixed width so --help is identical everywhere (and to the copy in the README).
+      .configureHelp({ helpWidth: 80 })
+      .showSuggestionAfterError(true)
+      .exitOverride()
+      .configureOutput({
+        // Usage errors: one line naming the problem and where to look.
+        outputError: (text, write) =>
+          write(`pgsweep: ${text.trim().replace(/\s*\n\s*/g, ' ')} (see pgsweep --help)\n`),
+      })
+  );
 }
 
 /** Only values given on the command line: defaults and env are applied by resolveConfig. */

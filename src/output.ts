@@ -41,9 +41,16 @@ export function toJsonDocument(report: SweepReport, run: RunInfo) {
       ...(g.detail === undefined ? {} : { detail: g.detail }),
       stale: g.stale,
       ageSeconds: g.ageMs === undefined ? null : Math.round(g.ageMs) / 1000,
-      lastPush: g.lastPushMs === undefined ? null : new Date(g.lastPushMs).toISOString(),
+      lastPush: isoOrNull(g.lastPushMs),
     })),
   };
+}
+
+/** Far-future push times (1e+300 after a clock jump) are beyond what Date can represent. */
+function isoOrNull(ms: number | undefined): string | null {
+  if (ms === undefined) return null;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 export function formatJson(report: SweepReport, run: RunInfo): string {

@@ -1,0 +1,76 @@
+/** Runs the built CLI (bin/pgsweep.js) as a user would, capturing output and exit code. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/pgsweep.js', import.meta.url));
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    // A clean environment: no PGSWEEP_* leaking in from the developer's shell.
+    const base = Object.fromEntries(
+      Object.entries(process.env).filter(([k]) => !k.startsWith('PGSWEEP_')),
+    );
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+/** Parses --output json stdout. */
+export function jsonOf(result: CliResult): SweepJson {
+  try {
+    return JSON.parse(result.stdout) as SweepJson;
+  } catch {
+    throw new Error(
+      `stdout is not JSON (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`,
+    );
+  }
+}
+
+export interface SweepJson {
+  schemaVersion: number;
+  gateway: string;
+  dryRun: boolean;
+  check: boolean;
+  clockSource: string;
+  summary: {
+    scanned: number;
+    stale: number;
+    deleted: number;
+    wouldDelete: number;
+    kept: number;
+    skipped: number;
+    failed: number;
+    durationMs: number;
+    dryRun: boolean;
+  };
+  groups: Array<{
+    labels: Record<string, string>;
+    outcome: string;
+    reason: string;
+    detail?: string;
+    stale: boolean;
+    ageSeconds: number | null;
+    lastPush: string | null;
+  }>;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

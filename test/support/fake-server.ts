@@ -1,0 +1,65 @@
+/**
+ * Loopback HTTP servers for faults a real Pushgateway cannot produce on demand: a scripted fake,
+ * and a proxy in front of a real gateway that can rewrite chosen requests. Both record requests.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rawRequest } from './pushgateway.ts';
+
+export interface Recorded {
+  method: string;
+  path: string;
+}
+
+export interface TestServer {
+  readonly url: string;
+  readonly requests: Recorded[];
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export async function startServer(handler: Handler): Promise<TestServer> {
+  const requests: Recorded[] = [];
+  const server: Server = createServer((req, res) => {
+    requests.push({ method: req.method ?? '', path: req.url ?? '' });
+    void handler(req, res);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+/** What the proxy should do with a request: pass it on, or answer it itself. */
+export type ProxyDecision = 'forward' | { status: number; body?: string };
+
+export function startProxy(
+  targetPort: number,
+  decide: (method: string, path: string) => ProxyDecision,
+): Promise<TestServer> {
+  return startServer(async (req, res) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const decision = decide(method, path);
+    if (decision !== 'forward') {
+      res.writeHead(decision.status, { 'content-type': 'text/plain' }).end(decision.body ?? '');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const upstream = await rawRequest(targetPort, method, path, Buffer.concat(chunks));
+    const headers: Record<string, string> = {};
+    for (const name of ['content-type', 'date', 'location']) {
+      const v = upstream.headers[name];
+      if (typeof v === 'string') headers[name] = v;
+    }
+    res.writeHead(upstream.status, headers).end(upstream.body);
+  });
+}
