@@ -2,24 +2,27 @@
 import { UsageError } from './errors.ts';
 
 /** Validates --url and returns the origin and base path (always ending in `/`). */
-export function parseBaseUrl(raw: string): { origin: string; basePath: string; href: string } {
+export function parseBaseUrl(
+  raw: string,
+  from = '--url',
+): { origin: string; basePath: string; href: string } {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`--url "${raw}" is not a URL (use e.g. http://pushgateway:9091)`);
+    throw new UsageError(`${from} "${raw}" is not a URL (use e.g. http://pushgateway:9091)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--url "${raw}" must start with http:// or https://`);
+    throw new UsageError(`${from} "${raw}" must start with http:// or https://`);
   }
   if (url.username || url.password) {
     throw new UsageError(
-      '--url must not contain credentials: pgsweep never takes secrets from flag values',
+      `${from} must not contain credentials: pgsweep never takes secrets from flag values`,
     );
   }
   if (url.search || url.hash) {
     throw new UsageError(
-      `--url "${raw}" must not have a query or fragment: give the base URL and route prefix only`,
+      `${from} "${raw}" must not have a query or fragment: give the base URL and route prefix only`,
     );
   }
   const basePath = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;

@@ -133,8 +133,9 @@ function oneOf<T extends string>(
 export function resolveConfig(flags: FlagValues, env: Env): Config {
   const warnings: string[] = [];
 
-  const url = pick('--url', flags.url, env)?.value ?? DEFAULTS.url;
-  parseBaseUrl(url);
+  const urlSource = pick('--url', flags.url, env) ?? { value: DEFAULTS.url, from: '--url' };
+  parseBaseUrl(urlSource.value, urlSource.from);
+  const url = urlSource.value;
 
   const ttlSource = pick('--ttl', flags.ttl, env);
   if (!ttlSource) {

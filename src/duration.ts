@@ -23,10 +23,16 @@ export function parseDuration(input: string): DurationResult {
   const text = input.trim();
   if (text === '') return { ok: false, error: 'empty duration (use e.g. 90s, 15m, 2h, 7d)' };
   if (text === '0') return { ok: true, ms: 0 };
-  if (/^\d+(\.\d+)?$/.test(text)) {
+  if (/^\d+$/.test(text)) {
     return {
       ok: false,
       error: `"${input}" has no unit (did you mean ${text}s?); use s, m, h, d, w, y or ms`,
+    };
+  }
+  if (/^\d*\.\d+[a-z]*$/.test(text)) {
+    return {
+      ok: false,
+      error: `"${input}" is not a duration: use a whole number of a smaller unit (e.g. 90m, not 1.5h)`,
     };
   }
   let ms = 0;

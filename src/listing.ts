@@ -62,9 +62,8 @@ function firstSample(
 
 export function parseGroup(raw: Json): ListedGroup {
   if (!isObject(raw)) {
-    throw new ListingFormatError(
-      `a group in the listing is ${Array.isArray(raw) ? 'an array' : typeof raw}, not an object`,
-    );
+    const kind = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw;
+    throw new ListingFormatError(`a group in the listing is ${kind}, not an object`);
   }
   const push = firstSample(own(raw, 'push_time_seconds'));
   const failure = firstSample(own(raw, 'push_failure_time_seconds'));

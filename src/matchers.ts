@@ -36,7 +36,7 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
 /** Parses one selector; throws MatcherSyntaxError with a message naming the position. */
 export function parseSelector(input: string): Selector {
   let pos = 0;
-  const src = input.trim();
+  const src = input;
   const fail = (what: string): never => {
     throw new MatcherSyntaxError(
       `${what} at position ${pos + 1} in selector ${JSON.stringify(input)}`,
@@ -46,10 +46,11 @@ export function parseSelector(input: string): Selector {
     while (pos < src.length && /\s/.test(src.charAt(pos))) pos++;
   };
 
+  skipSpace();
   let braced = false;
-  if (src.startsWith('{')) {
+  if (src[pos] === '{') {
     braced = true;
-    pos = 1;
+    pos++;
   }
   const matchers: Matcher[] = [];
   for (;;) {
@@ -115,7 +116,9 @@ export function parseSelector(input: string): Selector {
           src.slice(pos + 1),
         );
         if (hex) {
-          out += String.fromCodePoint(Number.parseInt(hex[1] ?? hex[2] ?? hex[3] ?? '', 16));
+          const code = Number.parseInt(hex[1] ?? hex[2] ?? hex[3] ?? '', 16);
+          if (code > 0x10ffff) fail(`escape "\\${hex[0]}" is not a Unicode code point`);
+          out += String.fromCodePoint(code);
           pos += 1 + hex[0].length;
           continue;
         }
@@ -128,15 +131,28 @@ export function parseSelector(input: string): Selector {
   }
 }
 
+/** JavaScript regex features RE2 (and so Prometheus) rejects: lookaround and backreferences. */
+const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+
 function makeMatcher(name: string, op: MatchOp, value: string): Matcher {
   if (op === '=' || op === '!=') return { name, op, value };
-  try {
-    // Prometheus anchors as ^(?s:re)$; the `s` flag gives the same dot-matches-newline.
-    return { name, op, value, regex: new RegExp(`^(?:${value})$`, 's') };
-  } catch (err) {
+  const invalid = (why: string): never => {
     throw new MatcherSyntaxError(
-      `invalid regular expression ${JSON.stringify(value)} for label "${name}": ${(err as Error).message}`,
+      `invalid regular expression ${JSON.stringify(value)} for label "${name}": ${why}`,
     );
+  };
+  if (NOT_RE2.test(value)) invalid('lookaround and backreferences are not supported by Prometheus');
+  // RE2's leading (?i) has no inline equivalent in Node 20's RegExp: map it to the flag.
+  const caseless = value.startsWith('(?i)');
+  const body = caseless ? value.slice(4) : value;
+  // `u`: `.` and classes work on code points, as in RE2; `s`: Prometheus anchors as ^(?s:re)$.
+  const flags = caseless ? 'sui' : 'su';
+  try {
+    // Compiled alone first so a value such as `a)|(b` cannot escape the anchors below.
+    new RegExp(body, flags);
+    return { name, op, value, regex: new RegExp(`^(?:${body})$`, flags) };
+  } catch (err) {
+    return invalid((err as Error).message);
   }
 }
 

@@ -1,0 +1,314 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { keyId } from '../../src/grouping-key.ts';
+import type { ListedGroup } from '../../src/listing.ts';
+import { type Labels, parseSelector } from '../../src/matchers.ts';
+import {
+  confirmState,
+  indexByKey,
+  type PlannedGroup,
+  planGroup,
+  planSweep,
+  type Rules,
+  recheckCandidates,
+} from '../../src/plan.ts';
+
+const NOW_MS = 1_795_618_688_000;
+const HOUR = 3_600_000;
+const TTL = 2 * HOUR;
+
+function pushedAgo(ms: number): string {
+  return String((NOW_MS - ms) / 1000);
+}
+
+function listed(labels: Labels, pushTime: string | undefined, pushFailureTime = '0'): ListedGroup {
+  return { labels, displayLabels: labels, keySource: 'labels', pushTime, pushFailureTime };
+}
+
+/** A group whose key was hidden by a `labels` family and whose instance is "" (spec §2.6). */
+function ambiguous(job: string, pushTime: string): ListedGroup {
+  return {
+    labels: undefined,
+    displayLabels: { job, instance: '' },
+    keySource: undefined,
+    pushTime,
+    pushFailureTime: '0',
+    keyError: 'a pushed metric named "labels" hides the grouping key',
+  };
+}
+
+function rules(over: Partial<Rules> = {}): Rules {
+  return { ttlMs: TTL, selectors: [], excludes: [], ...over };
+}
+
+const sel = (text: string) => parseSelector(text);
+
+describe('planGroup', () => {
+  it('deletes a stale group', () => {
+    const g = listed({ job: 'etl', instance: 'a' }, pushedAgo(3 * HOUR));
+    const p = planGroup(g, NOW_MS, rules());
+    assert.equal(p.action, 'delete');
+    assert.equal(p.reason, 'stale');
+    assert.equal(p.stale, true);
+    assert.deepEqual(p.key, { job: 'etl', instance: 'a' });
+    assert.deepEqual(p.labels, { job: 'etl', instance: 'a' });
+    assert.equal(p.ageMs, 3 * HOUR);
+    assert.equal(p.lastPushMs, NOW_MS - 3 * HOUR);
+    assert.equal(p.pushTime, g.pushTime);
+  });
+
+  it('keeps a fresh group', () => {
+    const p = planGroup(listed({ job: 'etl' }, pushedAgo(HOUR)), NOW_MS, rules());
+    assert.equal(p.action, 'keep');
+    assert.equal(p.reason, 'fresh');
+    assert.equal(p.stale, false);
+    assert.equal(p.ageMs, HOUR);
+  });
+
+  it('keeps a group exactly at the TTL and deletes one just past it', () => {
+    assert.equal(planGroup(listed({ job: 'a' }, pushedAgo(TTL)), NOW_MS, rules()).action, 'keep');
+    assert.equal(
+      planGroup(listed({ job: 'a' }, pushedAgo(TTL + 1000)), NOW_MS, rules()).action,
+      'delete',
+    );
+  });
+
+  it('uses the injected clock, not the local one', () => {
+    const g = listed({ job: 'a' }, pushedAgo(HOUR));
+    assert.equal(planGroup(g, NOW_MS, rules()).action, 'keep');
+    assert.equal(planGroup(g, NOW_MS + 2 * HOUR, rules()).action, 'delete');
+  });
+
+  it('keeps an excluded group, even when it is also selected and stale', () => {
+    const g = listed({ job: 'etl_prod', env: 'prod' }, pushedAgo(10 * HOUR));
+    const p = planGroup(
+      g,
+      NOW_MS,
+      rules({ selectors: [sel('{job=~"etl_.*"}')], excludes: [sel('{env="prod"}')] }),
+    );
+    assert.equal(p.action, 'keep');
+    assert.equal(p.reason, 'excluded');
+    assert.equal(p.stale, false);
+  });
+
+  it('keeps a group that no selector matches', () => {
+    const p = planGroup(
+      listed({ job: 'web' }, pushedAgo(10 * HOUR)),
+      NOW_MS,
+      rules({ selectors: [sel('{job=~"etl_.*"}'), sel('{job="batch"}')] }),
+    );
+    assert.equal(p.action, 'keep');
+    assert.equal(p.reason, 'not-selected');
+  });
+
+  it('deletes a stale group that any selector matches', () => {
+    const p = planGroup(
+      listed({ job: 'batch' }, pushedAgo(10 * HOUR)),
+      NOW_MS,
+      rules({ selectors: [sel('{job=~"etl_.*"}'), sel('{job="batch"}')] }),
+    );
+    assert.equal(p.action, 'delete');
+  });
+
+  it('skips a stale group whose key is ambiguous, and still calls it stale', () => {
+    const p = planGroup(ambiguous('amb', pushedAgo(3 * HOUR)), NOW_MS, rules());
+    assert.equal(p.action, 'skip');
+    assert.equal(p.reason, 'key-unrecoverable');
+    assert.equal(p.stale, true);
+    assert.equal(p.key, undefined);
+    assert.deepEqual(p.labels, { job: 'amb', instance: '' });
+    assert.match(p.detail ?? '', /labels/);
+    assert.equal(p.ageMs, 3 * HOUR);
+  });
+
+  it('keeps a fresh group whose key is ambiguous', () => {
+    const p = planGroup(ambiguous('amb', pushedAgo(HOUR)), NOW_MS, rules());
+    assert.equal(p.action, 'keep');
+    assert.equal(p.reason, 'fresh');
+    assert.equal(p.stale, false);
+  });
+
+  it('matches selectors against the display labels of an ambiguous group', () => {
+    const p = planGroup(
+      ambiguous('amb', pushedAgo(3 * HOUR)),
+      NOW_MS,
+      rules({ excludes: [sel('{job="amb"}')] }),
+    );
+    assert.equal(p.reason, 'excluded');
+  });
+
+  it('skips a stale group whose key cannot be addressed exactly', () => {
+    for (const labels of [
+      { job: 'bad', v: '\uFFFD' },
+      { job: 'x', 'a-b': '1' },
+      { instance: 'i' },
+    ]) {
+      const p = planGroup(listed(labels, pushedAgo(3 * HOUR)), NOW_MS, rules());
+      assert.equal(p.action, 'skip', JSON.stringify(labels));
+      assert.equal(p.reason, 'key-unrecoverable');
+      assert.equal(p.stale, true);
+      assert.equal(p.key, undefined);
+      assert.ok((p.detail ?? '').length > 0);
+    }
+  });
+
+  it('skips a group with an invalid push time', () => {
+    for (const pushTime of ['NaN', '+Inf', '-5']) {
+      const p = planGroup(listed({ job: 'x' }, pushTime), NOW_MS, rules());
+      assert.equal(p.action, 'skip', pushTime);
+      assert.equal(p.reason, 'invalid-push-time');
+      assert.equal(p.stale, false);
+    }
+  });
+
+  it('skips a group with no push time', () => {
+    const p = planGroup(listed({ job: 'x' }, undefined), NOW_MS, rules());
+    assert.equal(p.action, 'skip');
+    assert.equal(p.reason, 'missing-push-time');
+  });
+
+  it('deletes an old phantom (push time 0) by its failure time', () => {
+    const p = planGroup(
+      listed({ job: 'x', instance: '' }, '0', pushedAgo(5 * HOUR)),
+      NOW_MS,
+      rules(),
+    );
+    assert.equal(p.action, 'delete');
+    assert.equal(p.ageMs, 5 * HOUR);
+    assert.deepEqual(p.key, { job: 'x', instance: '' });
+  });
+
+  it('keeps a group pushed in the future and says so', () => {
+    const p = planGroup(listed({ job: 'x' }, pushedAgo(-HOUR)), NOW_MS, rules());
+    assert.equal(p.action, 'keep');
+    assert.equal(p.reason, 'future-push-time');
+    assert.equal(p.stale, false);
+    assert.equal(p.lastPushMs, NOW_MS + HOUR);
+    assert.match(p.detail ?? '', /future/);
+  });
+});
+
+describe('planSweep', () => {
+  it('plans every group, in order', () => {
+    const groups = [
+      listed({ job: 'old' }, pushedAgo(3 * HOUR)),
+      listed({ job: 'new' }, pushedAgo(HOUR)),
+      ambiguous('amb', pushedAgo(3 * HOUR)),
+      listed({ job: 'nan' }, 'NaN'),
+    ];
+    const plan = planSweep(groups, NOW_MS, rules());
+    assert.deepEqual(
+      plan.map((p) => [p.labels.job, p.action, p.reason]),
+      [
+        ['old', 'delete', 'stale'],
+        ['new', 'keep', 'fresh'],
+        ['amb', 'skip', 'key-unrecoverable'],
+        ['nan', 'skip', 'invalid-push-time'],
+      ],
+    );
+  });
+
+  it('returns an empty plan for an empty listing', () => {
+    assert.deepEqual(planSweep([], NOW_MS, rules()), []);
+  });
+});
+
+describe('recheckCandidates', () => {
+  const stale = listed({ job: 'a', instance: 'i' }, pushedAgo(3 * HOUR));
+  const candidate = planGroup(stale, NOW_MS, rules());
+
+  it('confirms a candidate whose push time string is unchanged', () => {
+    const second = [listed({ instance: 'i', job: 'a' }, stale.pushTime)];
+    const v = recheckCandidates([candidate], second, NOW_MS + 1000, rules());
+    assert.equal(v.get(candidate), 'delete');
+  });
+
+  it('spares a candidate that was re-pushed', () => {
+    const second = [listed({ job: 'a', instance: 'i' }, pushedAgo(0))];
+    assert.equal(
+      recheckCandidates([candidate], second, NOW_MS, rules()).get(candidate),
+      'repushed',
+    );
+  });
+
+  it('compares push times as strings, not numbers', () => {
+    const respelled = `${stale.pushTime}.0`;
+    assert.equal(Number(respelled), Number(stale.pushTime));
+    const second = [listed({ job: 'a', instance: 'i' }, respelled)];
+    assert.equal(
+      recheckCandidates([candidate], second, NOW_MS, rules()).get(candidate),
+      'repushed',
+    );
+  });
+
+  it('reports a candidate that is gone', () => {
+    const second = [
+      listed({ job: 'a' }, stale.pushTime),
+      listed({ job: 'a', instance: 'j' }, stale.pushTime),
+      listed({ job: 'a', instance: 'i', extra: '' }, stale.pushTime),
+    ];
+    assert.equal(recheckCandidates([candidate], second, NOW_MS, rules()).get(candidate), 'gone');
+    assert.equal(recheckCandidates([candidate], [], NOW_MS, rules()).get(candidate), 'gone');
+  });
+
+  it('says not-stale when the second listing no longer plans a delete', () => {
+    const second = [listed({ job: 'a', instance: 'i' }, stale.pushTime)];
+    const excluded = rules({ excludes: [sel('{job="a"}')] });
+    assert.equal(
+      recheckCandidates([candidate], second, NOW_MS, excluded).get(candidate),
+      'not-stale',
+    );
+  });
+
+  it('returns one verdict per candidate', () => {
+    const other = planGroup(listed({ job: 'b' }, pushedAgo(4 * HOUR)), NOW_MS, rules());
+    const second = [listed({ job: 'b' }, pushedAgo(0))];
+    const v = recheckCandidates([candidate, other], second, NOW_MS, rules());
+    assert.equal(v.size, 2);
+    assert.equal(v.get(candidate), 'gone');
+    assert.equal(v.get(other), 'repushed');
+  });
+});
+
+describe('confirmState', () => {
+  const deleted: PlannedGroup = planGroup(
+    listed({ job: 'a', instance: '' }, pushedAgo(3 * HOUR)),
+    NOW_MS,
+    rules(),
+  );
+
+  it('is gone when the key is no longer listed', () => {
+    assert.equal(confirmState(deleted, new Map()), 'gone');
+    const onlyJob = indexByKey([listed({ job: 'a' }, deleted.pushTime)]);
+    assert.equal(confirmState(deleted, onlyJob), 'gone');
+  });
+
+  it('is pending while the same push is still listed', () => {
+    const byKey = indexByKey([listed({ instance: '', job: 'a' }, deleted.pushTime)]);
+    assert.equal(confirmState(deleted, byKey), 'pending');
+  });
+
+  it('is repushed when the key came back with a new push time', () => {
+    const byKey = indexByKey([listed({ job: 'a', instance: '' }, pushedAgo(0))]);
+    assert.equal(confirmState(deleted, byKey), 'repushed');
+  });
+});
+
+describe('indexByKey', () => {
+  it('indexes groups by keyId, whatever the label order', () => {
+    const a = listed({ job: 'a', instance: 'i' }, '1');
+    const b = listed({ job: 'b' }, '2');
+    const map = indexByKey([a, b]);
+    assert.equal(map.size, 2);
+    assert.equal(map.get(keyId({ instance: 'i', job: 'a' })), a);
+    assert.equal(map.get(keyId({ job: 'b' })), b);
+    assert.equal(map.get(keyId({ job: 'b', instance: '' })), undefined);
+  });
+
+  it('leaves out groups without an exact key', () => {
+    const map = indexByKey([ambiguous('amb', '1'), listed({ job: 'x' }, '1')]);
+    assert.equal(map.size, 1);
+    assert.equal(map.get(keyId({ job: 'amb', instance: '' })), undefined);
+    assert.equal(map.get(keyId({ job: 'amb' })), undefined);
+  });
+});
