@@ -32,6 +32,7 @@ export function createLogger(level: LogLevel, stderrIsTty: boolean, noColor: boo
         colorize: !noColor,
         ignore: 'pid,hostname,name',
         translateTime: 'HH:MM:ss',
+        singleLine: true,
       }),
     );
   }
