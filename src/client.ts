@@ -1,8 +1,11 @@
 /**
  * The Pushgateway HTTP edge: list all groups and delete one. Never follows redirects (a redirected
- * DELETE can address a different group, spec §4.3). Sends paths verbatim, without URL normalisation.
+ * DELETE can address a different group, spec §4.3). Sends paths verbatim, without URL
+ * normalisation. Honours HTTP_PROXY/HTTPS_PROXY/NO_PROXY. The listing is never retried (each try
+ * makes the gateway rebuild the whole response); a DELETE is idempotent and is retried.
  */
-import { errors, Pool } from 'undici';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Dispatcher, EnvHttpProxyAgent, errors } from 'undici';
 import { parseBaseUrl } from './base-url.ts';
 import { GatewayError } from './errors.ts';
 import { type ListedGroup, ListingFormatError, parseListing } from './listing.ts';
@@ -18,39 +21,84 @@ export interface DeleteResult {
   readonly status: number;
   /** First part of a non-202 body, for the error message. */
   readonly body: string;
+  /** Attempts made, including retries. */
+  readonly attempts: number;
 }
 
 export interface GatewayClient {
   readonly baseUrl: string;
-  list(): Promise<Listing>;
+  list(signal?: AbortSignal): Promise<Listing>;
   /** `path` is relative to the base URL, as built by groupPath(). */
-  deleteGroup(path: string): Promise<DeleteResult>;
+  deleteGroup(path: string, signal?: AbortSignal): Promise<DeleteResult>;
   close(): Promise<void>;
 }
+
+export interface TlsMaterial {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly rejectUnauthorized: boolean;
+}
+
+export interface RetryPolicy {
+  /** Retries after the first attempt. */
+  readonly retries: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 250, maxDelayMs: 5000 };
 
 export interface ClientOptions {
   readonly url: string;
   readonly timeoutMs: number;
   readonly connections: number;
+  /** Sent with every request (auth and --header). Never logged. */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly tls?: TlsMaterial;
+  readonly retry?: RetryPolicy;
 }
+
+/** Connecting should be quick even when the listing is slow to build. */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
 
 export function createClient(options: ClientOptions): GatewayClient {
   const { origin, basePath, href } = parseBaseUrl(options.url);
-  const pool = new Pool(origin, {
+  const tls = options.tls ?? { rejectUnauthorized: true };
+  const tlsOptions = {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    rejectUnauthorized: tls.rejectUnauthorized,
+  };
+  const agent = new EnvHttpProxyAgent({
     connections: options.connections,
-    connectTimeout: options.timeoutMs,
     // undici's defaults are 300 s; a sweep must fail in bounded time instead.
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
+    connect: { ...tlsOptions, timeout: Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
+    // Used for the target when tunnelling through HTTPS_PROXY.
+    requestTls: tlsOptions,
   });
+  const headers = { ...(options.headers ?? {}) };
+  const retry = options.retry ?? DEFAULT_RETRY;
 
-  async function send(method: 'GET' | 'DELETE', path: string) {
-    const target = `${href}${path}`;
+  async function send(
+    method: 'GET' | 'DELETE',
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
     try {
-      return await pool.request({ method, path: `${basePath}${path}` });
+      return await agent.request({
+        origin,
+        method,
+        path: `${basePath}${path}`,
+        headers,
+        ...(signal ? { signal } : {}),
+      });
     } catch (err) {
       throw new GatewayError(
-        `${method} ${target} failed: ${describeNetworkError(err, options.timeoutMs)}`,
+        `${method} ${href}${shorten(path)} failed: ${describeNetworkError(err, options.timeoutMs)}`,
       );
     }
   }
@@ -58,9 +106,9 @@ export function createClient(options: ClientOptions): GatewayClient {
   return {
     baseUrl: href,
 
-    async list() {
+    async list(signal) {
       const target = `${href}api/v1/metrics`;
-      const res = await send('GET', 'api/v1/metrics');
+      const res = await send('GET', 'api/v1/metrics', signal);
       let body: string;
       try {
         body = await res.body.text();
@@ -89,16 +137,42 @@ export function createClient(options: ClientOptions): GatewayClient {
       };
     },
 
-    async deleteGroup(path) {
-      const res = await send('DELETE', path);
-      const text = await res.body.text().catch(() => '');
-      return { status: res.statusCode, body: text.slice(0, 200).trim() };
+    async deleteGroup(path, signal) {
+      for (let attempt = 1; ; attempt++) {
+        const last = attempt > retry.retries || signal?.aborted === true;
+        let result: DeleteResult;
+        try {
+          const res = await send('DELETE', path, signal);
+          const text = await res.body.text().catch(() => '');
+          result = { status: res.statusCode, body: text.slice(0, 200).trim(), attempts: attempt };
+        } catch (err) {
+          if (last) throw err;
+          await backoff(attempt, signal);
+          continue;
+        }
+        if (last || !isRetryableStatus(result.status)) return result;
+        await backoff(attempt, signal);
+      }
     },
 
     async close() {
-      await pool.close();
+      await agent.close();
     },
   };
+
+  async function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
+    const delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+    await sleep(delay, undefined, signal ? { signal } : {}).catch(() => {});
+  }
+}
+
+/** 5xx (the gateway or a proxy in trouble) and 429 are worth another try; 4xx are not. */
+function isRetryableStatus(status: number): boolean {
+  return status === 429 || status >= 500;
+}
+
+function shorten(path: string): string {
+  return path.length > 200 ? `${path.slice(0, 200)}...` : path;
 }
 
 function headerValue(v: string | string[] | undefined): string | undefined {
@@ -120,10 +194,33 @@ function describeListingStatus(
     return `no Pushgateway API at ${target} (404): check --url, including any route prefix such as /pushgateway/`;
   }
   if (status === 401 || status === 403) {
-    return `GET ${target} was refused (${status}): check your credentials`;
+    return `GET ${target} was refused (${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}): check your credentials (--username with --password-file, or --bearer-token-file)`;
   }
   return `GET ${target} answered ${status}${snippet ? ` (${snippet})` : ''}; nothing was deleted`;
 }
+
+/** What each certificate check failure means for the user, by Node's TLS error code. */
+const TLS_ERRORS: Readonly<Record<string, string>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT:
+    'the gateway certificate is self-signed and not trusted (pass its CA with --ca-file)',
+  SELF_SIGNED_CERT_IN_CHAIN:
+    'the certificate chain ends in an untrusted self-signed CA (pass it with --ca-file)',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    'the gateway certificate is not signed by a trusted CA (pass the CA with --ca-file)',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    'the issuer of the gateway certificate is not trusted (pass the CA with --ca-file)',
+  UNABLE_TO_GET_ISSUER_CERT:
+    'the issuer of the gateway certificate is unknown (pass the CA with --ca-file)',
+  CERT_HAS_EXPIRED: 'the gateway certificate has expired',
+  CERT_NOT_YET_VALID: 'the gateway certificate is not valid yet (check the clocks)',
+  ERR_TLS_CERT_ALTNAME_INVALID:
+    'the gateway certificate does not name this host (check --url against the certificate)',
+  CERT_SIGNATURE_FAILURE: 'the gateway certificate signature is invalid',
+  EPROTO:
+    'TLS handshake failed (is the gateway really serving HTTPS, and is a client certificate required?)',
+  ERR_SSL_WRONG_VERSION_NUMBER:
+    'TLS handshake failed: the server does not speak TLS here (use http://?)',
+};
 
 /** One readable clause for a network-level failure. */
 export function describeNetworkError(err: unknown, timeoutMs: number): string {
@@ -134,9 +231,16 @@ export function describeNetworkError(err: unknown, timeoutMs: number): string {
   ) {
     return `timed out after ${timeoutMs / 1000}s (raise --timeout if the gateway is just slow)`;
   }
+  if (
+    err instanceof errors.RequestAbortedError ||
+    (err as { name?: string } | null)?.name === 'AbortError'
+  ) {
+    return 'abandoned because pgsweep is stopping';
+  }
   const code = (err as { code?: unknown } | null)?.code;
   const cause = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
   const c = typeof code === 'string' ? code : typeof cause === 'string' ? cause : undefined;
+  if (c && TLS_ERRORS[c]) return `TLS: ${TLS_ERRORS[c]} [${c}]`;
   if (c === 'ECONNREFUSED')
     return 'connection refused (is the Pushgateway running, and is --url right?)';
   if (c === 'ENOTFOUND' || c === 'EAI_AGAIN') return 'host name not found (check --url)';

@@ -1,47 +1,92 @@
 /**
- * Resolves the effective settings from parsed flags and the environment:
- * flags beat `PGSWEEP_*` variables, which beat defaults. Pure: throws UsageError, prints nothing.
+ * Resolves the effective settings: flags beat `PGSWEEP_*` variables, which beat the config file,
+ * which beats defaults. Pure: collects every problem into one UsageError, prints nothing.
+ * Secrets are never flag values: they come from files (read by the CLI) or the environment.
  */
 import { z } from 'zod';
 import { parseBaseUrl } from './base-url.ts';
-import { formatDuration, parseDuration } from './duration.ts';
+import { type ConfigFile, type FileValues, LOG_LEVELS, type LogLevel } from './config-file.ts';
+import { formatDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
-import { MatcherSyntaxError, parseSelector, type Selector } from './matchers.ts';
+import type { Selector } from './matchers.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.ts';
+import * as v from './validate.ts';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel };
 
 export const DEFAULTS = {
   url: 'http://localhost:9091',
   output: 'table' as OutputFormat,
   concurrency: 8,
-  timeout: '30s',
+  // A 100k-group listing takes tens of seconds before its first byte: leave room for that.
+  timeout: '2m',
   logLevel: 'info' as LogLevel,
+  maxDeletes: 10_000,
+  maxDeleteRatio: 0.5,
 } as const;
 
 /** Below this a TTL is allowed but probably a mistake (pushers rarely push more often). */
 export const SHORT_TTL_MS = 60_000;
-const MAX_CONCURRENCY = 256;
+export const MAX_CONCURRENCY = 256;
 
 /** What commander hands over: only options the user actually gave on the command line. */
 export interface FlagValues {
-  url?: string;
+  url?: string[];
   ttl?: string;
   dryRun?: boolean;
   check?: boolean;
   selector?: string[];
   exclude?: string[];
+  rule?: string[];
   output?: string;
   concurrency?: string;
   timeout?: string;
   logLevel?: string;
   recheck?: boolean;
+  username?: string;
+  passwordFile?: string;
+  bearerTokenFile?: string;
+  header?: string[];
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  insecureSkipVerify?: boolean;
+  ignoreDeclaredTtl?: boolean;
+  maxDeletes?: string;
+  maxDeleteRatio?: string;
+  force?: boolean;
+  trustLocalClock?: boolean;
+  config?: string;
+}
+
+/** Where a secret comes from; files are read by the CLI, never echoed. */
+export type SecretRef =
+  | { kind: 'file'; path: string; from: string }
+  | { kind: 'env'; name: string; value: string };
+
+export type AuthConfig =
+  | { kind: 'basic'; username: string; password: SecretRef }
+  | { kind: 'bearer'; token: SecretRef };
+
+export interface TlsConfig {
+  readonly caFile?: string;
+  readonly certFile?: string;
+  readonly keyFile?: string;
+  readonly insecureSkipVerify: boolean;
+}
+
+export interface Guards {
+  /** 0 means no limit. */
+  readonly maxDeletes: number;
+  readonly maxDeleteRatio: number;
+  readonly force: boolean;
 }
 
 export interface Config {
-  readonly url: string;
+  readonly urls: string[];
   readonly ttlMs: number;
+  readonly rules: v.TtlRule[];
+  readonly useDeclaredTtl: boolean;
   readonly dryRun: boolean;
   readonly check: boolean;
   readonly selectors: Selector[];
@@ -51,6 +96,11 @@ export interface Config {
   readonly timeoutMs: number;
   readonly logLevel: LogLevel;
   readonly recheck: boolean;
+  readonly auth: AuthConfig | undefined;
+  readonly headers: Array<[string, string]>;
+  readonly tls: TlsConfig;
+  readonly guards: Guards;
+  readonly trustLocalClock: boolean;
   /** Accepted but suspicious settings, for the CLI to log. */
   readonly warnings: string[];
 }
@@ -60,139 +110,247 @@ export function envName(flag: string): string {
   return `PGSWEEP_${flag.replace(/^--/, '').replace(/-/g, '_').toUpperCase()}`;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** Picks the flag value, else the env value (named in errors), else undefined. */
-function pick(
-  flag: string,
-  flagValue: string | undefined,
-  env: Env,
-): { value: string; from: string } | undefined {
-  if (flagValue !== undefined) return { value: flagValue, from: flag };
-  const name = envName(flag);
-  const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : { value: raw, from: name };
+/** The config file path, needed before everything else (the CLI reads the file). */
+export function configPath(flags: FlagValues, env: Env): string | undefined {
+  return flags.config ?? (env.PGSWEEP_CONFIG || undefined);
 }
+
+type Env = Readonly<Record<string, string | undefined>>;
+type Picked<T> = { value: T; from: string } | undefined;
 
 const envBool = z.stringbool();
 
-function pickBool(flag: string, flagValue: boolean | undefined, env: Env): boolean | undefined {
-  if (flagValue !== undefined) return flagValue;
-  const name = envName(flag);
-  const raw = env[name];
-  if (raw === undefined || raw === '') return undefined;
-  const parsed = envBool.safeParse(raw);
-  if (!parsed.success)
-    throw new UsageError(`${name}=${JSON.stringify(raw)} is not a boolean (use true or false)`);
-  return parsed.data;
-}
-
-/** Repeatable flags; in the environment, one selector per line. */
-function pickList(
-  flag: string,
-  flagValue: string[] | undefined,
-  env: Env,
-): { values: string[]; from: string } {
-  if (flagValue !== undefined && flagValue.length > 0) return { values: flagValue, from: flag };
-  const name = envName(flag);
-  const raw = env[name] ?? '';
-  return {
-    values: raw
-      .split('\n')
-      .map((s) => s.trim())
-      .filter((s) => s !== ''),
-    from: name,
-  };
-}
-
-function durationOf(source: { value: string; from: string }): number {
-  const parsed = parseDuration(source.value);
-  if (!parsed.ok) throw new UsageError(`${source.from}: ${parsed.error}`);
-  return parsed.ms;
-}
-
-function selectorsOf(source: { values: string[]; from: string }): Selector[] {
-  return source.values.map((text) => {
-    try {
-      return parseSelector(text);
-    } catch (err) {
-      if (err instanceof MatcherSyntaxError) throw new UsageError(`${source.from}: ${err.message}`);
-      throw err;
-    }
-  });
-}
-
-function oneOf<T extends string>(
-  source: { value: string; from: string },
-  allowed: readonly T[],
-): T {
-  if ((allowed as readonly string[]).includes(source.value)) return source.value as T;
-  throw new UsageError(`${source.from}: "${source.value}" is not one of ${allowed.join(', ')}`);
-}
-
-export function resolveConfig(flags: FlagValues, env: Env): Config {
+export function resolveConfig(flags: FlagValues, env: Env, file?: ConfigFile): Config {
+  const problems: string[] = [];
   const warnings: string[] = [];
+  const fileValues: FileValues = file?.values ?? {};
 
-  const urlSource = pick('--url', flags.url, env) ?? { value: DEFAULTS.url, from: '--url' };
-  parseBaseUrl(urlSource.value, urlSource.from);
-  const url = urlSource.value;
+  const envValue = (flag: string): string | undefined => {
+    const raw = env[envName(flag)];
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+  const check = <T>(from: string, result: v.Result<T>): Picked<T> => {
+    if (result.ok) return { value: result.value, from };
+    problems.push(`${from}: ${result.error}`);
+    return undefined;
+  };
+  const fromFile = <K extends keyof FileValues>(key: K): Picked<NonNullable<FileValues[K]>> => {
+    const value = fileValues[key];
+    return value === undefined || !file
+      ? undefined
+      : { value: value as NonNullable<FileValues[K]>, from: file.where(key) };
+  };
 
-  const ttlSource = pick('--ttl', flags.ttl, env);
-  if (!ttlSource) {
-    throw new UsageError(
-      `missing --ttl (or ${envName('--ttl')}): how long after its last push a group is deleted, e.g. --ttl 2h`,
+  /** A single-valued setting: flag, then env, then file. */
+  function scalar<K extends keyof FileValues, T extends NonNullable<FileValues[K]>>(
+    flag: string,
+    key: K,
+    flagValue: string | undefined,
+    validate: (text: string) => v.Result<T>,
+  ): Picked<T> {
+    if (flagValue !== undefined) return check(flag, validate(flagValue));
+    const e = envValue(flag);
+    if (e !== undefined) return check(envName(flag), validate(e));
+    return fromFile(key) as Picked<T>;
+  }
+
+  function bool(flag: string, key: keyof FileValues, flagValue: boolean | undefined): boolean {
+    if (flagValue !== undefined) return flagValue;
+    const e = envValue(flag);
+    if (e !== undefined) {
+      const parsed = envBool.safeParse(e);
+      if (parsed.success) return parsed.data;
+      problems.push(`${envName(flag)}=${JSON.stringify(e)} is not a boolean (use true or false)`);
+      return false;
+    }
+    const f = fileValues[key];
+    return typeof f === 'boolean' ? f : false;
+  }
+
+  /** Repeatable flags; in the environment, one value per line. */
+  function list<T>(
+    flag: string,
+    key: keyof FileValues,
+    flagValues: string[] | undefined,
+    validate: (text: string) => v.Result<T>,
+  ): T[] {
+    const texts =
+      flagValues && flagValues.length > 0
+        ? { values: flagValues, from: flag }
+        : envValue(flag) !== undefined
+          ? {
+              values: (envValue(flag) ?? '')
+                .split('\n')
+                .map((s) => s.trim())
+                .filter(Boolean),
+              from: envName(flag),
+            }
+          : undefined;
+    if (texts) {
+      // Not flatMap: a Selector is itself an array and must stay whole.
+      const out: T[] = [];
+      for (const t of texts.values) {
+        const picked = check(texts.from, validate(t));
+        if (picked) out.push(picked.value);
+      }
+      return out;
+    }
+    return (fileValues[key] as T[] | undefined) ?? [];
+  }
+
+  const urls = list('--url', 'url', flags.url, v.url);
+  if (urls.length === 0 && problems.length === 0) urls.push(DEFAULTS.url);
+  if (new Set(urls.map((u) => parseBaseUrl(u).href)).size !== urls.length) {
+    problems.push('the same gateway URL is given twice (--url, PGSWEEP_URL or url in --config)');
+  }
+
+  const ttl = scalar('--ttl', 'ttl', flags.ttl, v.positiveDuration);
+  if (!ttl && !problems.some((p) => p.startsWith('--ttl') || p.startsWith('PGSWEEP_TTL'))) {
+    problems.push(
+      `missing --ttl (or ${envName('--ttl')}, or ttl in --config): how long after its last push a group is deleted, e.g. --ttl 2h`,
     );
   }
-  const ttlMs = durationOf(ttlSource);
-  if (ttlMs === 0)
-    throw new UsageError(`${ttlSource.from}: the TTL must be greater than 0 (e.g. 2h)`);
-  if (ttlMs < SHORT_TTL_MS) {
+  const ttlMs = ttl?.value ?? 0;
+  if (ttl && ttlMs < SHORT_TTL_MS) {
     warnings.push(
       `the TTL is only ${formatDuration(ttlMs)}: groups whose jobs push less often than that will be deleted`,
     );
   }
-
-  const check = pickBool('--check', flags.check, env) ?? false;
-  const dryRun = check || (pickBool('--dry-run', flags.dryRun, env) ?? false);
-  // --no-recheck maps to recheck=false; its env twin is PGSWEEP_NO_RECHECK=true.
-  const noRecheck =
-    flags.recheck === false ? true : (pickBool('--no-recheck', undefined, env) ?? false);
-
-  const concurrencySource = pick('--concurrency', flags.concurrency, env);
-  let concurrency: number = DEFAULTS.concurrency;
-  if (concurrencySource) {
-    const n = Number(concurrencySource.value);
-    if (!/^\d+$/.test(concurrencySource.value) || n < 1 || n > MAX_CONCURRENCY) {
-      throw new UsageError(
-        `${concurrencySource.from}: "${concurrencySource.value}" is not a whole number from 1 to ${MAX_CONCURRENCY}`,
-      );
-    }
-    concurrency = n;
+  const rules = list('--rule', 'rules', flags.rule, v.rule);
+  for (const r of rules) {
+    if (r.ttlMs < SHORT_TTL_MS) warnings.push(`rule ${r.text} has a TTL under a minute`);
   }
 
-  const timeoutSource = pick('--timeout', flags.timeout, env) ?? {
-    value: DEFAULTS.timeout,
-    from: '--timeout',
+  const checkMode = bool('--check', 'check', flags.check);
+  const dryRun = checkMode || bool('--dry-run', 'dryRun', flags.dryRun);
+  // --no-recheck arrives as recheck=false; its env twin is PGSWEEP_NO_RECHECK=true.
+  const recheck =
+    flags.recheck === false
+      ? false
+      : envValue('--no-recheck') !== undefined
+        ? !bool('--no-recheck', 'recheck', undefined)
+        : (fileValues.recheck ?? true);
+
+  const concurrency = scalar('--concurrency', 'concurrency', flags.concurrency, (t) =>
+    v.wholeNumber(t, 1, MAX_CONCURRENCY),
+  );
+  const timeout = scalar('--timeout', 'timeout', flags.timeout, v.positiveDuration);
+  const output = scalar('--output', 'output', flags.output, v.oneOf(OUTPUT_FORMATS));
+  const logLevel = scalar('--log-level', 'logLevel', flags.logLevel, v.oneOf(LOG_LEVELS));
+
+  const auth = resolveAuth();
+  const headers = list('--header', 'headers', flags.header, v.header);
+
+  const tls: TlsConfig = {
+    ...optional('caFile', scalar('--ca-file', 'caFile', flags.caFile, v.nonEmpty)),
+    ...optional('certFile', scalar('--cert-file', 'certFile', flags.certFile, v.nonEmpty)),
+    ...optional('keyFile', scalar('--key-file', 'keyFile', flags.keyFile, v.nonEmpty)),
+    insecureSkipVerify: bool(
+      '--insecure-skip-verify',
+      'insecureSkipVerify',
+      flags.insecureSkipVerify,
+    ),
   };
-  const timeoutMs = durationOf(timeoutSource);
-  if (timeoutMs === 0)
-    throw new UsageError(`${timeoutSource.from}: the timeout must be greater than 0 (e.g. 30s)`);
+  if ((tls.certFile === undefined) !== (tls.keyFile === undefined)) {
+    problems.push(
+      '--cert-file and --key-file go together: give both for a client certificate, or neither',
+    );
+  }
+  if (tls.insecureSkipVerify) {
+    warnings.push(
+      '--insecure-skip-verify: the gateway certificate is NOT verified; anyone in the path can impersonate it',
+    );
+  }
 
-  const outputSource = pick('--output', flags.output, env);
-  const logSource = pick('--log-level', flags.logLevel, env);
+  const maxDeletes = scalar('--max-deletes', 'maxDeletes', flags.maxDeletes, (t) =>
+    v.wholeNumber(t, 0, Number.MAX_SAFE_INTEGER),
+  );
+  const maxDeleteRatio = scalar(
+    '--max-delete-ratio',
+    'maxDeleteRatio',
+    flags.maxDeleteRatio,
+    v.ratio,
+  );
 
-  return {
-    url,
+  const config: Config = {
+    urls,
     ttlMs,
+    rules,
+    useDeclaredTtl: !bool('--ignore-declared-ttl', 'ignoreDeclaredTtl', flags.ignoreDeclaredTtl),
     dryRun,
-    check,
-    selectors: selectorsOf(pickList('--selector', flags.selector, env)),
-    excludes: selectorsOf(pickList('--exclude', flags.exclude, env)),
-    output: outputSource ? oneOf(outputSource, OUTPUT_FORMATS) : DEFAULTS.output,
-    concurrency,
-    timeoutMs,
-    logLevel: logSource ? oneOf(logSource, LOG_LEVELS) : DEFAULTS.logLevel,
-    recheck: !noRecheck,
+    check: checkMode,
+    selectors: list('--selector', 'selectors', flags.selector, v.selector),
+    excludes: list('--exclude', 'excludes', flags.exclude, v.selector),
+    output: output?.value ?? DEFAULTS.output,
+    concurrency: concurrency?.value ?? DEFAULTS.concurrency,
+    timeoutMs: timeout?.value ?? (v.positiveDuration(DEFAULTS.timeout) as { value: number }).value,
+    logLevel: logLevel?.value ?? DEFAULTS.logLevel,
+    recheck,
+    auth,
+    headers,
+    tls,
+    guards: {
+      maxDeletes: maxDeletes?.value ?? DEFAULTS.maxDeletes,
+      maxDeleteRatio: maxDeleteRatio?.value ?? DEFAULTS.maxDeleteRatio,
+      force: bool('--force', 'force', flags.force),
+    },
+    trustLocalClock: bool('--trust-local-clock', 'trustLocalClock', flags.trustLocalClock),
     warnings,
   };
+  if (problems.length === 1) throw new UsageError(problems[0] ?? '');
+  if (problems.length > 1)
+    throw new UsageError(`${problems.length} problems: ${problems.join('; ')}`);
+  return config;
+
+  function resolveAuth(): AuthConfig | undefined {
+    const username = scalar('--username', 'username', flags.username, v.nonEmpty);
+    const password = secret(
+      '--password-file',
+      'passwordFile',
+      flags.passwordFile,
+      'PGSWEEP_PASSWORD',
+    );
+    const token = secret(
+      '--bearer-token-file',
+      'bearerTokenFile',
+      flags.bearerTokenFile,
+      'PGSWEEP_BEARER_TOKEN',
+    );
+    if (token && (username || password)) {
+      problems.push(
+        'choose one kind of auth: basic (--username with a password) or a bearer token, not both',
+      );
+      return undefined;
+    }
+    if (token) return { kind: 'bearer', token };
+    if (password && !username) {
+      problems.push('a password was given without --username (or PGSWEEP_USERNAME)');
+      return undefined;
+    }
+    if (username && !password) {
+      problems.push('--username needs a password: --password-file <path> or PGSWEEP_PASSWORD');
+      return undefined;
+    }
+    return username && password ? { kind: 'basic', username: username.value, password } : undefined;
+  }
+
+  /** Flag (a file), env naming a file, env holding the secret, then the config file (a file). */
+  function secret(
+    flag: string,
+    key: 'passwordFile' | 'bearerTokenFile',
+    flagValue: string | undefined,
+    secretEnv: string,
+  ): SecretRef | undefined {
+    if (flagValue !== undefined) return { kind: 'file', path: flagValue, from: flag };
+    const named = envValue(flag);
+    if (named !== undefined) return { kind: 'file', path: named, from: envName(flag) };
+    const value = env[secretEnv];
+    if (value) return { kind: 'env', name: secretEnv, value };
+    const inFile = fromFile(key);
+    return inFile ? { kind: 'file', path: inFile.value, from: inFile.from } : undefined;
+  }
+}
+
+function optional<K extends string, T>(key: K, picked: Picked<T>): Partial<Record<K, T>> {
+  return picked ? ({ [key]: picked.value } as Record<K, T>) : {};
 }

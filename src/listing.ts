@@ -4,6 +4,7 @@
  * kept); an envelope we do not understand throws, because a sweep must only act on a whole listing.
  */
 import type { Labels } from './matchers.ts';
+import { DECLARED_TTL_METRIC } from './ttl.ts';
 
 export class ListingFormatError extends Error {}
 
@@ -19,6 +20,8 @@ export interface ListedGroup {
   readonly pushTime: string | undefined;
   /** Raw first `push_failure_time_seconds` value, used only when the push time is 0. */
   readonly pushFailureTime: string | undefined;
+  /** Raw first value of the group's `pgsweep_ttl_seconds` gauge, if it declares its own TTL. */
+  readonly declaredTtl?: string;
   /** Why the key could not be read, when `labels` is undefined. */
   readonly keyError?: string;
 }
@@ -67,7 +70,12 @@ export function parseGroup(raw: Json): ListedGroup {
   }
   const push = firstSample(own(raw, 'push_time_seconds'));
   const failure = firstSample(own(raw, 'push_failure_time_seconds'));
-  const base = { pushTime: push?.value, pushFailureTime: failure?.value };
+  const declared = firstSample(own(raw, DECLARED_TTL_METRIC));
+  const base = {
+    pushTime: push?.value,
+    pushFailureTime: failure?.value,
+    ...(declared ? { declaredTtl: declared.value } : {}),
+  };
 
   const direct = asLabelMap(own(raw, 'labels'));
   if (direct) return { ...base, labels: direct, displayLabels: direct, keySource: 'labels' };

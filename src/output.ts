@@ -1,7 +1,7 @@
 /** Result formatters for stdout: a table for people, one JSON document for scripts. */
 import { formatAge, formatDuration } from './duration.ts';
 import { formatLabels } from './grouping-key.ts';
-import type { GroupReport, SweepReport } from './sweep.ts';
+import type { GroupReport, SweepReport, SweepSummary } from './sweep.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -9,8 +9,19 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 /** Bumped only on breaking changes to the JSON document. */
 export const SCHEMA_VERSION = 1;
 
-export interface RunInfo {
+/** One gateway's part of a run: its report, or why it could not be swept. */
+export interface GatewayRun {
+  readonly gateway: string;
+  readonly report?: SweepReport;
+  readonly error?: string;
+}
+
+export interface RunResult {
+  readonly gateways: readonly GatewayRun[];
+  readonly ttlMs: number;
+  readonly dryRun: boolean;
   readonly check: boolean;
+  readonly interrupted: boolean;
 }
 
 /**
@@ -19,31 +30,12 @@ export interface RunInfo {
  */
 export function isNotable(g: GroupReport): boolean {
   return (
-    g.stale || g.outcome === 'skipped' || g.outcome === 'failed' || g.reason === 'future-push-time'
+    g.stale ||
+    g.outcome === 'skipped' ||
+    g.outcome === 'failed' ||
+    g.reason === 'future-push-time' ||
+    g.reason === 'interrupted'
   );
-}
-
-export function toJsonDocument(report: SweepReport, run: RunInfo) {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    gateway: report.gateway,
-    now: new Date(report.nowMs).toISOString(),
-    clockSource: report.clockSource,
-    ttl: formatDuration(report.ttlMs),
-    ttlSeconds: report.ttlMs / 1000,
-    dryRun: report.summary.dryRun,
-    check: run.check,
-    summary: report.summary,
-    groups: report.groups.filter(isNotable).map((g) => ({
-      labels: g.labels,
-      outcome: g.outcome,
-      reason: g.reason,
-      ...(g.detail === undefined ? {} : { detail: g.detail }),
-      stale: g.stale,
-      ageSeconds: g.ageMs === undefined ? null : Math.round(g.ageMs) / 1000,
-      lastPush: isoOrNull(g.lastPushMs),
-    })),
-  };
 }
 
 /** Far-future push times (1e+300 after a clock jump) are beyond what Date can represent. */
@@ -53,44 +45,117 @@ function isoOrNull(ms: number | undefined): string | null {
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-export function formatJson(report: SweepReport, run: RunInfo): string {
-  return `${JSON.stringify(toJsonDocument(report, run), null, 2)}\n`;
+export function totalSummary(run: RunResult): SweepSummary {
+  const reports = run.gateways.flatMap((g) => (g.report ? [g.report.summary] : []));
+  const sum = (k: keyof Omit<SweepSummary, 'dryRun'>) => reports.reduce((n, s) => n + s[k], 0);
+  return {
+    scanned: sum('scanned'),
+    stale: sum('stale'),
+    deleted: sum('deleted'),
+    wouldDelete: sum('wouldDelete'),
+    kept: sum('kept'),
+    skipped: sum('skipped'),
+    failed: sum('failed'),
+    durationMs: sum('durationMs'),
+    dryRun: run.dryRun,
+  };
 }
 
-export function formatTable(report: SweepReport, run: RunInfo): string {
-  const rows = report.groups
-    .filter(isNotable)
-    .map((g) => [
-      g.outcome,
-      g.ageMs === undefined ? '-' : formatAge(g.ageMs),
-      g.reason,
-      formatLabels(g.labels),
-    ]);
+export function toJsonDocument(run: RunResult) {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    dryRun: run.dryRun,
+    check: run.check,
+    interrupted: run.interrupted,
+    ttl: formatDuration(run.ttlMs),
+    ttlSeconds: run.ttlMs / 1000,
+    summary: totalSummary(run),
+    gateways: run.gateways.map((g) => ({
+      gateway: g.gateway,
+      ok: g.error === undefined,
+      ...(g.error === undefined ? {} : { error: g.error }),
+      ...(g.report
+        ? {
+            now: isoOrNull(g.report.nowMs),
+            clockSource: g.report.clockSource,
+            ...(g.report.guard ? { guard: g.report.guard } : {}),
+            summary: g.report.summary,
+          }
+        : {}),
+    })),
+    groups: run.gateways.flatMap((g) =>
+      (g.report?.groups ?? []).filter(isNotable).map((r) => ({
+        gateway: g.gateway,
+        labels: r.labels,
+        outcome: r.outcome,
+        reason: r.reason,
+        ...(r.detail === undefined ? {} : { detail: r.detail }),
+        stale: r.stale,
+        ageSeconds: r.ageMs === undefined ? null : Math.round(r.ageMs) / 1000,
+        lastPush: isoOrNull(r.lastPushMs),
+        ttlSeconds: r.ttlMs === undefined ? null : r.ttlMs / 1000,
+        ttlSource: r.ttlSource ?? null,
+      })),
+    ),
+  };
+}
+
+export function formatJson(run: RunResult): string {
+  return `${JSON.stringify(toJsonDocument(run), null, 2)}\n`;
+}
+
+export function formatTable(run: RunResult): string {
   const lines: string[] = [];
-  if (rows.length > 0) {
-    const header = ['OUTCOME', 'AGE', 'REASON', 'GROUP'];
-    const widths = header.map((h, i) =>
-      Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)),
+  const many = run.gateways.length > 1;
+  for (const g of run.gateways) {
+    if (many) lines.push(`== ${g.gateway}`);
+    if (g.error !== undefined) {
+      lines.push(`error: ${g.error}`, '');
+      continue;
+    }
+    if (!g.report) continue;
+    lines.push(...groupTable(g.report.groups.filter(isNotable)));
+    if (g.report.guard) lines.push(`guard: ${g.report.guard}`);
+    lines.push(
+      summaryLine(g.report.summary, run, g.gateway, g.report.interrupted),
+      ...(many ? [''] : []),
     );
-    const fmt = (cells: string[]) =>
-      cells
-        .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-        .join('  ')
-        .trimEnd();
-    lines.push(fmt(header), ...rows.map(fmt));
-    lines.push('');
   }
-  lines.push(summaryLine(report, run));
+  if (many)
+    lines.push(
+      summaryLine(totalSummary(run), run, `${run.gateways.length} gateways`, run.interrupted),
+    );
   return `${lines.join('\n')}\n`;
 }
 
-function summaryLine(report: SweepReport, run: RunInfo): string {
-  const s = report.summary;
+function groupTable(groups: readonly GroupReport[]): string[] {
+  if (groups.length === 0) return [];
+  const rows = groups.map((g) => [
+    g.outcome,
+    g.ageMs === undefined ? '-' : formatAge(g.ageMs),
+    g.ttlMs === undefined
+      ? '-'
+      : `${formatDuration(g.ttlMs)}${g.ttlSource === 'default' ? '' : ` (${g.ttlSource})`}`,
+    g.reason,
+    formatLabels(g.labels),
+  ]);
+  const header = ['OUTCOME', 'AGE', 'TTL', 'REASON', 'GROUP'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [fmt(header), ...rows.map(fmt), ''];
+}
+
+function summaryLine(s: SweepSummary, run: RunResult, where: string, interrupted: boolean): string {
   const mode = run.check ? 'check: ' : s.dryRun ? 'dry run: ' : '';
   const acted = s.dryRun ? `would delete ${s.wouldDelete}` : `deleted ${s.deleted}`;
+  const stopped = interrupted ? ' (interrupted)' : '';
   return (
     `${mode}scanned ${s.scanned}, stale ${s.stale}, ${acted}, kept ${s.kept}, ` +
-    `skipped ${s.skipped}, failed ${s.failed} in ${(s.durationMs / 1000).toFixed(1)}s ` +
-    `(ttl ${formatDuration(report.ttlMs)}, ${report.gateway})`
+    `skipped ${s.skipped}, failed ${s.failed} in ${(s.durationMs / 1000).toFixed(1)}s${stopped} ` +
+    `(ttl ${formatDuration(run.ttlMs)}, ${where})`
   );
 }

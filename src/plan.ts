@@ -6,9 +6,10 @@ import { groupAge } from './age.ts';
 import { keyId, keyProblem } from './grouping-key.ts';
 import type { ListedGroup } from './listing.ts';
 import { type Labels, matchesAny, type Selector } from './matchers.ts';
+import { type TtlPolicy, type TtlSource, ttlFor } from './ttl.ts';
 
-export interface Rules {
-  readonly ttlMs: number;
+/** `ttlMs` is the default TTL; `ttlRules` and declared TTLs refine it per group. */
+export interface Rules extends TtlPolicy {
   /** OR-ed; empty means every group is considered. */
   readonly selectors: readonly Selector[];
   /** Any match means never touch. */
@@ -39,6 +40,11 @@ export interface PlannedGroup {
   readonly stale: boolean;
   readonly ageMs?: number;
   readonly lastPushMs?: number;
+  /** The TTL this group was judged by, and where it came from. */
+  readonly ttlMs?: number;
+  readonly ttlSource?: TtlSource;
+  /** A declared TTL was clamped or unusable. */
+  readonly ttlNote?: string;
   /** Raw push_time_seconds, compared verbatim by the re-check. */
   readonly pushTime: string | undefined;
 }
@@ -68,8 +74,15 @@ export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): Plan
     }
     return { ...base, action: 'skip', reason: age.reason, detail: age.detail, stale: false };
   }
-  const timing = { ageMs: age.ageMs, lastPushMs: age.lastPushMs };
-  if (age.ageMs <= rules.ttlMs) return keep('fresh', timing);
+  const ttl = ttlFor(labels, group.declaredTtl, rules);
+  const timing = {
+    ageMs: age.ageMs,
+    lastPushMs: age.lastPushMs,
+    ttlMs: ttl.ttlMs,
+    ttlSource: ttl.source,
+    ...(ttl.note === undefined ? {} : { ttlNote: ttl.note }),
+  };
+  if (age.ageMs <= ttl.ttlMs) return keep('fresh', timing);
 
   const problem = group.labels ? keyProblem(group.labels) : undefined;
   if (!group.labels || problem) {

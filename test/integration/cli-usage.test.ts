@@ -10,8 +10,8 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 };
 
 const usageErrors: Array<{ args: string[]; env?: Record<string, string>; error: RegExp }> = [
-  { args: [], error: /missing --ttl \(or PGSWEEP_TTL\).*e\.g\. --ttl 2h/ },
-  { args: ['--ttl', '0'], error: /--ttl: the TTL must be greater than 0/ },
+  { args: [], error: /missing --ttl \(or PGSWEEP_TTL, or ttl in --config\).*e\.g\. --ttl 2h/ },
+  { args: ['--ttl', '0'], error: /--ttl: "0" must be greater than 0/ },
   { args: ['--ttl', '3600'], error: /did you mean 3600s\?/ },
   { args: ['--ttl', '2 days'], error: /"2 days" is not a duration/ },
   { args: ['--ttl', '30m2h'], error: /largest unit first/ },
@@ -25,7 +25,7 @@ const usageErrors: Array<{ args: string[]; env?: Record<string, string>; error: 
     error: /--selector: invalid regular expression/,
   },
   { args: ['--ttl', '2h', '--selector', '{job=}'], error: /--selector: expected a quoted value/ },
-  { args: ['--ttl', '2h', '--url', 'ftp://x'], error: /--url "ftp:\/\/x" must start with http/ },
+  { args: ['--ttl', '2h', '--url', 'ftp://x'], error: /--url: "ftp:\/\/x" must start with http/ },
   {
     args: ['--ttl', '2h', '--url', 'http://user:secret@gw:9091'],
     error: /must not contain credentials/,

@@ -2,14 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   type Config,
+  configPath,
   DEFAULTS,
   envName,
   type FlagValues,
+  MAX_CONCURRENCY,
   resolveConfig,
   SHORT_TTL_MS,
 } from '../../src/config.ts';
 import { ExitCode, UsageError } from '../../src/errors.ts';
-import { matchesSelector } from '../../src/matchers.ts';
+import { matchesAny, matchesSelector, type Selector } from '../../src/matchers.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -43,7 +45,7 @@ describe('envName', () => {
 describe('resolveConfig', () => {
   it('applies defaults', () => {
     const c = resolveConfig({ ttl: '2h' }, {});
-    assert.equal(c.url, DEFAULTS.url);
+    assert.deepEqual(c.urls, [DEFAULTS.url]);
     assert.equal(c.ttlMs, 7_200_000);
     assert.equal(c.dryRun, false);
     assert.equal(c.check, false);
@@ -51,9 +53,17 @@ describe('resolveConfig', () => {
     assert.deepEqual(c.excludes, []);
     assert.equal(c.output, 'table');
     assert.equal(c.concurrency, 8);
-    assert.equal(c.timeoutMs, 30_000);
+    assert.equal(DEFAULTS.timeout, '2m');
+    assert.equal(c.timeoutMs, 120_000);
     assert.equal(c.logLevel, 'info');
     assert.equal(c.recheck, true);
+    assert.deepEqual(c.rules, []);
+    assert.equal(c.useDeclaredTtl, true);
+    assert.equal(c.auth, undefined);
+    assert.deepEqual(c.headers, []);
+    assert.deepEqual(c.tls, { insecureSkipVerify: false });
+    assert.deepEqual(c.guards, { maxDeletes: 10_000, maxDeleteRatio: 0.5, force: false });
+    assert.equal(c.trustLocalClock, false);
     assert.deepEqual(c.warnings, []);
   });
 
@@ -71,7 +81,7 @@ describe('resolveConfig', () => {
         PGSWEEP_EXCLUDE: '{env="prod"}',
       },
     );
-    assert.equal(c.url, 'https://pg.example:9091/prefix');
+    assert.deepEqual(c.urls, ['https://pg.example:9091/prefix']);
     assert.equal(c.ttlMs, 86_400_000);
     assert.equal(c.dryRun, true);
     assert.equal(c.output, 'json');
@@ -84,7 +94,7 @@ describe('resolveConfig', () => {
   it('lets flags beat the environment', () => {
     const c = resolveConfig(
       {
-        url: 'http://flag:9091',
+        url: ['http://flag:9091'],
         ttl: '3h',
         dryRun: false,
         output: 'table',
@@ -104,7 +114,7 @@ describe('resolveConfig', () => {
         PGSWEEP_SELECTOR: '{job="env"}',
       },
     );
-    assert.equal(c.url, 'http://flag:9091');
+    assert.deepEqual(c.urls, ['http://flag:9091']);
     assert.equal(c.ttlMs, 3 * 3_600_000);
     assert.equal(c.dryRun, false);
     assert.equal(c.output, 'table');
@@ -120,7 +130,7 @@ describe('resolveConfig', () => {
 
   it('treats an empty variable as unset', () => {
     const c = resolveConfig({}, { PGSWEEP_TTL: '1h', PGSWEEP_URL: '', PGSWEEP_DRY_RUN: '' });
-    assert.equal(c.url, DEFAULTS.url);
+    assert.deepEqual(c.urls, [DEFAULTS.url]);
     assert.equal(c.dryRun, false);
   });
 
@@ -213,6 +223,27 @@ describe('resolveConfig', () => {
       const c = resolve({ selector: ['{job="a"}', '{job="b"}'], exclude: ['{env="prod"}'] });
       assert.equal(c.selectors.length, 2);
       assert.equal(c.excludes.length, 1);
+      assert.equal(matchesAny({ job: 'b' }, c.selectors), true);
+      assert.equal(matchesAny({ job: 'c' }, c.selectors), false);
+      assert.equal(matchesAny({ job: 'x', env: 'prod' }, c.excludes), true);
+    });
+
+    it('keeps a selector with several matchers as one selector (AND), from flags and env', () => {
+      // Bug probe: each selector must stay a list of matchers, not be flattened into them.
+      const expectOneAndSelector = (selectors: readonly Selector[], from: string) => {
+        assert.equal(selectors.length, 1, from);
+        const [s] = selectors;
+        assert.ok(Array.isArray(s), `${from}: each selector is an array of matchers`);
+        assert.equal(s.length, 2, from);
+        assert.equal(matchesAny({ job: 'a', env: 'prod' }, selectors), true, from);
+        assert.equal(matchesAny({ job: 'a', env: 'dev' }, selectors), false, from);
+      };
+      expectOneAndSelector(resolve({ selector: ['{job="a", env="prod"}'] }).selectors, 'flag');
+      expectOneAndSelector(
+        resolve({}, { PGSWEEP_SELECTOR: '{job="a", env="prod"}' }).selectors,
+        'env',
+      );
+      expectOneAndSelector(resolve({ exclude: ['{job="a", env="prod"}'] }).excludes, 'exclude');
     });
 
     it('turns a bad selector into a UsageError naming its source', () => {
@@ -263,31 +294,308 @@ describe('resolveConfig', () => {
 
   describe('url', () => {
     it('accepts http and https URLs with a route prefix', () => {
-      assert.equal(
-        resolve({ url: 'https://pg:9091/pushgateway/' }).url,
+      assert.deepEqual(resolve({ url: ['https://pg:9091/pushgateway/'] }).urls, [
         'https://pg:9091/pushgateway/',
-      );
-      assert.equal(resolve({ url: 'http://127.0.0.1:9091' }).url, 'http://127.0.0.1:9091');
+      ]);
+      assert.deepEqual(resolve({ url: ['http://127.0.0.1:9091'] }).urls, ['http://127.0.0.1:9091']);
+    });
+
+    it('takes a repeated --url as several gateways, in order', () => {
+      assert.deepEqual(resolve({ url: ['http://b:9091', 'http://a:9091'] }).urls, [
+        'http://b:9091',
+        'http://a:9091',
+      ]);
+    });
+
+    it('reads one URL per line from PGSWEEP_URL', () => {
+      assert.deepEqual(resolve({}, { PGSWEEP_URL: 'http://a:9091\n  http://b:9091/p/  \n' }).urls, [
+        'http://a:9091',
+        'http://b:9091/p/',
+      ]);
+    });
+
+    it('rejects the same gateway listed twice', () => {
+      usageError(() => resolve({ url: ['http://a:9091', 'http://a:9091'] }), /given twice/);
+      usageError(() => resolve({ url: ['http://a:9091', 'http://a:9091/'] }), /given twice/);
     });
 
     it('rejects credentials in the URL', () => {
-      usageError(() => resolve({ url: 'http://user:secret@pg:9091' }), /credentials/);
-      usageError(() => resolve({ url: 'http://user@pg:9091' }), /credentials/);
+      usageError(() => resolve({ url: ['http://user:secret@pg:9091'] }), /credentials/);
+      usageError(() => resolve({ url: ['http://user@pg:9091'] }), /credentials/);
+    });
+
+    it('never echoes URL credentials in the error', () => {
+      const e = usageError(() => resolve({ url: ['http://user:hunter2@pg:9091'] }));
+      assert.ok(!e.message.includes('hunter2'), e.message);
     });
 
     it('rejects a scheme other than http(s)', () => {
-      usageError(() => resolve({ url: 'ftp://pg:9091' }), /http:\/\/ or https:\/\//);
+      usageError(() => resolve({ url: ['ftp://pg:9091'] }), /http:\/\/ or https:\/\//);
     });
 
     it('rejects garbage', () => {
-      usageError(() => resolve({ url: 'not a url' }), /not a URL/);
-      usageError(() => resolve({ url: 'pg:9091' }));
-      usageError(() => resolve({ url: 'http://pg:9091/?x=1' }), /query or fragment/);
+      usageError(() => resolve({ url: ['not a url'] }), /not a URL/);
+      usageError(() => resolve({ url: ['pg:9091'] }));
+      usageError(() => resolve({ url: ['http://pg:9091/?x=1'] }), /query or fragment/);
+    });
+
+    it('checks every URL, not just the first', () => {
+      usageError(() => resolve({ url: ['http://ok:9091', 'ftp://bad:9091'] }), /ftp:\/\/bad/);
     });
 
     it('names PGSWEEP_URL when the bad URL came from the environment', () => {
       // Bug probe: every other setting names its source; the URL check always says --url.
       usageError(() => resolve({}, { PGSWEEP_URL: 'ftp://pg:9091' }), /PGSWEEP_URL/);
     });
+  });
+});
+
+describe('resolveConfig: every problem at once', () => {
+  it('reports a single problem on its own', () => {
+    const e = usageError(() => resolve({ concurrency: '0' }));
+    assert.ok(!/problems/.test(e.message), e.message);
+    assert.match(e.message, /^--concurrency: /);
+  });
+
+  it('collects all problems into one UsageError, "N problems: a; b"', () => {
+    const e = usageError(() =>
+      resolveConfig(
+        { ttl: 'soon', concurrency: '0', url: ['ftp://pg:9091'] },
+        { PGSWEEP_DRY_RUN: 'maybe', PGSWEEP_OUTPUT: 'xml' },
+      ),
+    );
+    assert.match(e.message, /^5 problems: /);
+    const parts = e.message.replace(/^5 problems: /, '').split('; ');
+    assert.equal(parts.length, 5, e.message);
+    for (const source of ['--ttl', '--concurrency', '--url', 'PGSWEEP_DRY_RUN', 'PGSWEEP_OUTPUT']) {
+      assert.equal(
+        parts.filter((p) => p.startsWith(source)).length,
+        1,
+        `${source} in ${e.message}`,
+      );
+    }
+  });
+
+  it('reports a missing TTL alongside other problems', () => {
+    const e = usageError(() => resolveConfig({ concurrency: '0' }, {}));
+    assert.match(e.message, /^2 problems: /);
+    assert.match(e.message, /missing --ttl \(or PGSWEEP_TTL, or ttl in --config\)/);
+    assert.match(e.message, /--concurrency/);
+  });
+
+  it('does not also call a malformed TTL missing', () => {
+    const e = usageError(() => resolve({ ttl: 'soon' }));
+    assert.ok(!e.message.includes('missing --ttl'), e.message);
+  });
+});
+
+describe('resolveConfig: rules and declared TTLs', () => {
+  it('reads repeated --rule values in order, both spellings', () => {
+    const c = resolve({ rule: ['{job="nightly"}=36h', 'job=~"ci_.*"=30m'] });
+    assert.deepEqual(
+      c.rules.map((r) => [r.text, r.ttlMs]),
+      [
+        ['{job="nightly"}=36h', 36 * 3_600_000],
+        ['job=~"ci_.*"=30m', 30 * 60_000],
+      ],
+    );
+    assert.equal(matchesSelector({ job: 'ci_lint' }, c.rules[1]?.selector ?? []), true);
+    assert.equal(matchesSelector({ job: 'web' }, c.rules[1]?.selector ?? []), false);
+  });
+
+  it('reads one rule per line from PGSWEEP_RULE', () => {
+    const c = resolve({}, { PGSWEEP_RULE: '{job="a"}=1h\n{job="b"}=2h\n' });
+    assert.deepEqual(
+      c.rules.map((r) => r.ttlMs),
+      [3_600_000, 7_200_000],
+    );
+  });
+
+  it('warns about a rule TTL under a minute', () => {
+    const c = resolve({ rule: ['{job="x"}=30s'] });
+    assert.equal(c.warnings.length, 1);
+    assert.match(c.warnings[0] ?? '', /\{job="x"\}=30s/);
+  });
+
+  it('rejects a malformed rule, naming its source', () => {
+    usageError(() => resolve({ rule: ['{job="x"}'] }), /^--rule: /);
+    usageError(() => resolve({ rule: ['{job="x"}=0s'] }), /greater than 0/);
+    usageError(() => resolve({}, { PGSWEEP_RULE: '{job=}=1h' }), /^PGSWEEP_RULE: /);
+  });
+
+  it('--ignore-declared-ttl (or its env twin) turns declared TTLs off', () => {
+    assert.equal(resolve({ ignoreDeclaredTtl: true }).useDeclaredTtl, false);
+    assert.equal(resolve({}, { PGSWEEP_IGNORE_DECLARED_TTL: 'true' }).useDeclaredTtl, false);
+    assert.equal(resolve({}, { PGSWEEP_IGNORE_DECLARED_TTL: 'false' }).useDeclaredTtl, true);
+  });
+});
+
+describe('resolveConfig: auth', () => {
+  it('builds basic auth from --username and --password-file', () => {
+    const c = resolve({ username: 'sweeper', passwordFile: '/run/secrets/pw' });
+    assert.deepEqual(c.auth, {
+      kind: 'basic',
+      username: 'sweeper',
+      password: { kind: 'file', path: '/run/secrets/pw', from: '--password-file' },
+    });
+  });
+
+  it('takes the password from PGSWEEP_PASSWORD', () => {
+    const c = resolve({}, { PGSWEEP_USERNAME: 'u', PGSWEEP_PASSWORD: 's3cret' });
+    assert.deepEqual(c.auth, {
+      kind: 'basic',
+      username: 'u',
+      password: { kind: 'env', name: 'PGSWEEP_PASSWORD', value: 's3cret' },
+    });
+  });
+
+  it('prefers a password file over PGSWEEP_PASSWORD', () => {
+    const c = resolve(
+      { username: 'u' },
+      { PGSWEEP_PASSWORD_FILE: '/pw', PGSWEEP_PASSWORD: 'ignored' },
+    );
+    assert.deepEqual(c.auth?.kind === 'basic' ? c.auth.password : undefined, {
+      kind: 'file',
+      path: '/pw',
+      from: 'PGSWEEP_PASSWORD_FILE',
+    });
+  });
+
+  it('builds bearer auth from a file or PGSWEEP_BEARER_TOKEN', () => {
+    assert.deepEqual(resolve({ bearerTokenFile: '/tok' }).auth, {
+      kind: 'bearer',
+      token: { kind: 'file', path: '/tok', from: '--bearer-token-file' },
+    });
+    assert.deepEqual(resolve({}, { PGSWEEP_BEARER_TOKEN: 'abc' }).auth, {
+      kind: 'bearer',
+      token: { kind: 'env', name: 'PGSWEEP_BEARER_TOKEN', value: 'abc' },
+    });
+  });
+
+  it('rejects basic and bearer together', () => {
+    usageError(
+      () => resolve({ username: 'u', bearerTokenFile: '/t' }, { PGSWEEP_PASSWORD: 'p' }),
+      /choose one kind of auth/,
+    );
+  });
+
+  it('rejects a password without a username and a username without a password', () => {
+    usageError(() => resolve({ passwordFile: '/pw' }), /without --username/);
+    usageError(() => resolve({}, { PGSWEEP_PASSWORD: 'p' }), /without --username/);
+    usageError(() => resolve({ username: 'u' }), /--username needs a password/);
+  });
+
+  it('never puts a secret value into an error message', () => {
+    const e = usageError(() => resolve({}, { PGSWEEP_PASSWORD: 'hunter2' }));
+    assert.ok(!e.message.includes('hunter2'), e.message);
+  });
+});
+
+describe('resolveConfig: headers', () => {
+  it('passes --header values through as [name, value] pairs', () => {
+    const c = resolve({ header: ['X-Scope-OrgID: team-a', 'X-Extra:  b  '] });
+    assert.deepEqual(c.headers, [
+      ['X-Scope-OrgID', 'team-a'],
+      ['X-Extra', 'b'],
+    ]);
+  });
+
+  it('reads one header per line from PGSWEEP_HEADER', () => {
+    assert.deepEqual(resolve({}, { PGSWEEP_HEADER: 'X-A: 1\nX-B: 2' }).headers, [
+      ['X-A', '1'],
+      ['X-B', '2'],
+    ]);
+  });
+
+  it('rejects a credential header with a hint, naming the source', () => {
+    usageError(
+      () => resolve({ header: ['Authorization: Bearer abc'] }),
+      /^--header: .*--bearer-token-file/,
+    );
+    usageError(() => resolve({}, { PGSWEEP_HEADER: 'Cookie: a=b' }), /^PGSWEEP_HEADER: /);
+  });
+});
+
+describe('resolveConfig: TLS', () => {
+  it('takes CA, client certificate and key paths', () => {
+    const c = resolve({ caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' });
+    assert.deepEqual(c.tls, {
+      caFile: '/ca.pem',
+      certFile: '/c.pem',
+      keyFile: '/k.pem',
+      insecureSkipVerify: false,
+    });
+    assert.deepEqual(c.warnings, []);
+  });
+
+  it('reads TLS settings from the environment', () => {
+    const c = resolve({}, { PGSWEEP_CA_FILE: '/ca.pem', PGSWEEP_INSECURE_SKIP_VERIFY: 'true' });
+    assert.equal(c.tls.caFile, '/ca.pem');
+    assert.equal(c.tls.insecureSkipVerify, true);
+  });
+
+  it('requires --cert-file and --key-file together', () => {
+    usageError(() => resolve({ certFile: '/c.pem' }), /--cert-file and --key-file go together/);
+    usageError(() => resolve({ keyFile: '/k.pem' }), /--cert-file and --key-file go together/);
+  });
+
+  it('warns loudly about --insecure-skip-verify', () => {
+    const c = resolve({ insecureSkipVerify: true });
+    assert.equal(c.tls.insecureSkipVerify, true);
+    assert.equal(c.warnings.length, 1);
+    assert.match(c.warnings[0] ?? '', /NOT verified/);
+  });
+});
+
+describe('resolveConfig: guards and clock', () => {
+  it('reads --max-deletes, --max-delete-ratio and --force', () => {
+    assert.deepEqual(resolve({ maxDeletes: '50', maxDeleteRatio: '0.25', force: true }).guards, {
+      maxDeletes: 50,
+      maxDeleteRatio: 0.25,
+      force: true,
+    });
+  });
+
+  it('accepts --max-deletes 0 (no limit) and a ratio of 1', () => {
+    const g = resolve({ maxDeletes: '0', maxDeleteRatio: '1' }).guards;
+    assert.equal(g.maxDeletes, 0);
+    assert.equal(g.maxDeleteRatio, 1);
+  });
+
+  it('reads the guards from the environment', () => {
+    const g = resolve(
+      {},
+      { PGSWEEP_MAX_DELETES: '7', PGSWEEP_MAX_DELETE_RATIO: '.9', PGSWEEP_FORCE: 'yes' },
+    ).guards;
+    assert.deepEqual(g, { maxDeletes: 7, maxDeleteRatio: 0.9, force: true });
+  });
+
+  it('rejects bad guard values, naming the source', () => {
+    for (const n of ['-1', 'x', '1.5', '']) {
+      usageError(() => resolve({ maxDeletes: n }), /^--max-deletes: /);
+    }
+    for (const r of ['0', '1.5', 'x', '-0.5']) {
+      usageError(() => resolve({ maxDeleteRatio: r }), /^--max-delete-ratio: /);
+    }
+    usageError(() => resolve({}, { PGSWEEP_MAX_DELETE_RATIO: '2' }), /^PGSWEEP_MAX_DELETE_RATIO/);
+  });
+
+  it('reads --trust-local-clock', () => {
+    assert.equal(resolve({ trustLocalClock: true }).trustLocalClock, true);
+    assert.equal(resolve({}, { PGSWEEP_TRUST_LOCAL_CLOCK: '1' }).trustLocalClock, true);
+  });
+
+  it('caps concurrency at MAX_CONCURRENCY', () => {
+    assert.equal(resolve({ concurrency: String(MAX_CONCURRENCY) }).concurrency, MAX_CONCURRENCY);
+    usageError(() => resolve({ concurrency: String(MAX_CONCURRENCY + 1) }), /--concurrency/);
+  });
+});
+
+describe('configPath', () => {
+  it('takes --config, then PGSWEEP_CONFIG, and treats empty as unset', () => {
+    assert.equal(configPath({ config: 'a.yaml' }, { PGSWEEP_CONFIG: 'b.yaml' }), 'a.yaml');
+    assert.equal(configPath({}, { PGSWEEP_CONFIG: 'b.yaml' }), 'b.yaml');
+    assert.equal(configPath({}, { PGSWEEP_CONFIG: '' }), undefined);
+    assert.equal(configPath({}, {}), undefined);
   });
 });

@@ -3,14 +3,18 @@ import { describe, it } from 'node:test';
 import {
   formatJson,
   formatTable,
+  type GatewayRun,
   isNotable,
   OUTPUT_FORMATS,
+  type RunResult,
   SCHEMA_VERSION,
+  totalSummary,
 } from '../../src/output.ts';
 import type { GroupReport, SweepReport, SweepSummary } from '../../src/sweep.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 25, 15, 0, 0);
 const HOUR = 3_600_000;
+const GATEWAY = 'http://pushgateway:9091/';
 
 const GROUPS: GroupReport[] = [
   {
@@ -20,6 +24,8 @@ const GROUPS: GroupReport[] = [
     stale: true,
     ageMs: 3 * HOUR + 1234.4,
     lastPushMs: NOW_MS - 3 * HOUR - 1234,
+    ttlMs: 2 * HOUR,
+    ttlSource: 'default',
   },
   {
     labels: { job: 'fresh' },
@@ -28,6 +34,8 @@ const GROUPS: GroupReport[] = [
     stale: false,
     ageMs: 60_000,
     lastPushMs: NOW_MS - 60_000,
+    ttlMs: 2 * HOUR,
+    ttlSource: 'default',
   },
   {
     labels: { job: 'web' },
@@ -43,6 +51,8 @@ const GROUPS: GroupReport[] = [
     stale: true,
     ageMs: 5 * HOUR,
     lastPushMs: NOW_MS - 5 * HOUR,
+    ttlMs: 2 * HOUR,
+    ttlSource: 'default',
   },
   {
     labels: { job: 'nan' },
@@ -65,8 +75,10 @@ const GROUPS: GroupReport[] = [
     reason: 'delete-rejected',
     detail: 'DELETE answered 400: improper label name',
     stale: true,
-    ageMs: 4 * HOUR,
-    lastPushMs: NOW_MS - 4 * HOUR,
+    ageMs: 40 * HOUR,
+    lastPushMs: NOW_MS - 40 * HOUR,
+    ttlMs: 36 * HOUR,
+    ttlSource: 'rule',
   },
 ];
 
@@ -89,17 +101,32 @@ function summary(over: Partial<SweepSummary> = {}): SweepSummary {
 
 function report(over: Partial<SweepReport> = {}): SweepReport {
   return {
-    gateway: 'http://pushgateway:9091/',
+    gateway: GATEWAY,
     nowMs: NOW_MS,
     clockSource: 'gateway-date',
     ttlMs: 2 * HOUR,
+    interrupted: false,
     groups: GROUPS,
     summary: summary(),
     ...over,
   };
 }
 
+/** A run over the given gateways (default: one gateway with the standard report). */
+function run(over: Partial<RunResult> = {}, reportOver: Partial<SweepReport> = {}): RunResult {
+  const r = report(reportOver);
+  return {
+    gateways: [{ gateway: r.gateway, report: r }],
+    ttlMs: 2 * HOUR,
+    dryRun: r.summary.dryRun,
+    check: false,
+    interrupted: false,
+    ...over,
+  };
+}
+
 type JsonGroup = {
+  gateway: string;
   labels: Record<string, string>;
   outcome: string;
   reason: string;
@@ -107,19 +134,30 @@ type JsonGroup = {
   stale: boolean;
   ageSeconds: number | null;
   lastPush: string | null;
+  ttlSeconds: number | null;
+  ttlSource: string | null;
+};
+
+type JsonGateway = {
+  gateway: string;
+  ok: boolean;
+  error?: string;
+  now?: string | null;
+  clockSource?: string;
+  guard?: string;
+  summary?: SweepSummary;
 };
 
 function parse(text: string) {
   return JSON.parse(text) as {
     schemaVersion: number;
-    gateway: string;
-    now: string;
-    clockSource: string;
-    ttl: string;
-    ttlSeconds: number;
     dryRun: boolean;
     check: boolean;
+    interrupted: boolean;
+    ttl: string;
+    ttlSeconds: number;
     summary: SweepSummary;
+    gateways: JsonGateway[];
     groups: JsonGroup[];
   };
 }
@@ -131,10 +169,27 @@ describe('isNotable', () => {
       NOTABLE_JOBS,
     );
   });
+
+  it('selects groups kept because of an interruption or a tripped guard', () => {
+    const interrupted: GroupReport = {
+      labels: { job: 'i' },
+      outcome: 'kept',
+      reason: 'interrupted',
+      stale: false,
+    };
+    const guarded: GroupReport = {
+      labels: { job: 'g' },
+      outcome: 'kept',
+      reason: 'guard-tripped',
+      stale: true,
+    };
+    assert.equal(isNotable(interrupted), true);
+    assert.equal(isNotable(guarded), true);
+  });
 });
 
 describe('formatJson', () => {
-  const text = formatJson(report(), { check: false });
+  const text = formatJson(run());
   const doc = parse(text);
 
   it('is one JSON document ending in a newline', () => {
@@ -145,42 +200,61 @@ describe('formatJson', () => {
   it('carries schemaVersion 1 and the run facts', () => {
     assert.equal(SCHEMA_VERSION, 1);
     assert.equal(doc.schemaVersion, 1);
-    assert.equal(doc.gateway, 'http://pushgateway:9091/');
-    assert.equal(doc.now, '2026-11-25T15:00:00.000Z');
-    assert.equal(doc.clockSource, 'gateway-date');
     assert.equal(doc.ttl, '2h');
     assert.equal(doc.ttlSeconds, 7200);
     assert.equal(doc.dryRun, false);
     assert.equal(doc.check, false);
+    assert.equal(doc.interrupted, false);
   });
 
-  it('copies the summary', () => {
+  it('describes each gateway: url, ok, clock and its own summary', () => {
+    assert.deepEqual(doc.gateways, [
+      {
+        gateway: GATEWAY,
+        ok: true,
+        now: '2026-11-25T15:00:00.000Z',
+        clockSource: 'gateway-date',
+        summary: summary(),
+      },
+    ]);
+  });
+
+  it('copies the summary of a single gateway to the top level', () => {
     assert.deepEqual(doc.summary, summary());
   });
 
-  it('lists only notable groups, in report order', () => {
+  it('lists only notable groups, in report order, each naming its gateway', () => {
     assert.deepEqual(
       doc.groups.map((g) => g.labels.job),
       NOTABLE_JOBS,
     );
+    for (const g of doc.groups) assert.equal(g.gateway, GATEWAY);
   });
 
-  it('gives each group its age in seconds and last push as ISO time', () => {
+  it('gives each group its age and TTL in seconds and last push as ISO time', () => {
     const [deleted] = doc.groups;
     assert.deepEqual(deleted, {
+      gateway: GATEWAY,
       labels: { job: 'etl_old', instance: 'a' },
       outcome: 'deleted',
       reason: 'stale',
       stale: true,
       ageSeconds: 10_801.234,
       lastPush: '2026-11-25T11:59:58.766Z',
+      ttlSeconds: 7200,
+      ttlSource: 'default',
     });
+    const broken = doc.groups.find((g) => g.labels.job === 'broken');
+    assert.equal(broken?.ttlSeconds, 36 * 3600);
+    assert.equal(broken?.ttlSource, 'rule');
   });
 
-  it('uses null for unknown age and last push, and keeps details', () => {
+  it('uses null for unknown age, last push and TTL, and keeps details', () => {
     const nan = doc.groups.find((g) => g.labels.job === 'nan');
     assert.equal(nan?.ageSeconds, null);
     assert.equal(nan?.lastPush, null);
+    assert.equal(nan?.ttlSeconds, null);
+    assert.equal(nan?.ttlSource, null);
     assert.equal(nan?.detail, 'push_time_seconds is "NaN", not a usable time');
     const future = doc.groups.find((g) => g.labels.job === 'clock');
     assert.equal(future?.ageSeconds, null);
@@ -197,11 +271,11 @@ describe('formatJson', () => {
       stale: false,
       lastPushMs: 1e303,
     };
-    const r = report({ groups: [far] });
-    const d = parse(formatJson(r, { check: false }));
+    const r = run({}, { groups: [far] });
+    const d = parse(formatJson(r));
     assert.equal(d.groups.length, 1);
     assert.equal(d.groups[0]?.lastPush, null);
-    assert.match(formatTable(r, { check: false }), /kept\s+-\s+future-push-time\s+\{job="far"\}/);
+    assert.match(formatTable(r), /kept\s+-\s+-\s+future-push-time\s+\{job="far"\}/);
   });
 
   it('leaves detail out when there is none', () => {
@@ -209,44 +283,135 @@ describe('formatJson', () => {
   });
 
   it('reports check and dry-run mode', () => {
-    const d = parse(formatJson(report({ summary: summary({ dryRun: true }) }), { check: true }));
+    const d = parse(
+      formatJson(run({ check: true, dryRun: true }, { summary: summary({ dryRun: true }) })),
+    );
     assert.equal(d.check, true);
     assert.equal(d.dryRun, true);
+    assert.equal(d.summary.dryRun, true);
+  });
+
+  it('reports an interrupted run', () => {
+    assert.equal(parse(formatJson(run({ interrupted: true }))).interrupted, true);
   });
 
   it('has an empty group list when nothing is notable', () => {
-    const d = parse(formatJson(report({ groups: [GROUPS[1] as GroupReport] }), { check: false }));
+    const d = parse(formatJson(run({}, { groups: [GROUPS[1] as GroupReport] })));
     assert.deepEqual(d.groups, []);
+  });
+
+  it('includes the guard verdict of a gateway whose guard tripped', () => {
+    const d = parse(formatJson(run({}, { guard: 'the sweep would delete 11 of 12 groups' })));
+    assert.equal(d.gateways[0]?.guard, 'the sweep would delete 11 of 12 groups');
+    assert.equal(Object.hasOwn(doc.gateways[0] ?? {}, 'guard'), false);
+  });
+});
+
+describe('formatJson with several gateways', () => {
+  const a = report({ gateway: 'http://a:9091/' });
+  const c = report({
+    gateway: 'http://c:9091/',
+    groups: [GROUPS[0] as GroupReport, GROUPS[1] as GroupReport],
+    summary: summary({
+      scanned: 2,
+      stale: 1,
+      deleted: 1,
+      kept: 1,
+      skipped: 0,
+      failed: 0,
+      durationMs: 766,
+    }),
+    clockSource: 'local',
+  });
+  const gateways: GatewayRun[] = [
+    { gateway: 'http://a:9091/', report: a },
+    { gateway: 'http://b:9091/', error: 'connection refused' },
+    { gateway: 'http://c:9091/', report: c },
+  ];
+  const multi = run({ gateways });
+  const doc = parse(formatJson(multi));
+
+  it('sums the summaries of the gateways that were swept', () => {
+    const expected = {
+      scanned: 9,
+      stale: 4,
+      deleted: 2,
+      wouldDelete: 0,
+      kept: 4,
+      skipped: 2,
+      failed: 1,
+      durationMs: 2000,
+      dryRun: false,
+    };
+    assert.deepEqual(doc.summary, expected);
+    assert.deepEqual(totalSummary(multi), expected);
+  });
+
+  it('lists every gateway in order, a failed one with ok false and its error only', () => {
+    assert.deepEqual(
+      doc.gateways.map((g) => [g.gateway, g.ok]),
+      [
+        ['http://a:9091/', true],
+        ['http://b:9091/', false],
+        ['http://c:9091/', true],
+      ],
+    );
+    assert.deepEqual(doc.gateways[1], {
+      gateway: 'http://b:9091/',
+      ok: false,
+      error: 'connection refused',
+    });
+    assert.equal(doc.gateways[2]?.clockSource, 'local');
+    assert.equal(doc.gateways[2]?.summary?.scanned, 2);
+    assert.equal(Object.hasOwn(doc.gateways[0] ?? {}, 'error'), false);
+  });
+
+  it('tags each notable group with its gateway', () => {
+    assert.deepEqual(
+      doc.groups.map((g) => [g.gateway, g.labels.job]),
+      [...NOTABLE_JOBS.map((job) => ['http://a:9091/', job]), ['http://c:9091/', 'etl_old']],
+    );
   });
 });
 
 describe('formatTable', () => {
-  const text = formatTable(report(), { check: false });
+  const text = formatTable(run());
   const lines = text.split('\n');
 
-  it('starts with an OUTCOME AGE REASON GROUP header', () => {
-    assert.match(lines[0] ?? '', /^OUTCOME\s+AGE\s+REASON\s+GROUP$/);
+  it('starts with an OUTCOME AGE TTL REASON GROUP header', () => {
+    assert.match(lines[0] ?? '', /^OUTCOME\s+AGE\s+TTL\s+REASON\s+GROUP$/);
   });
 
   it('has one row per notable group, with aligned columns', () => {
     const rows = lines.slice(1, 1 + NOTABLE_JOBS.length);
     assert.equal(rows.length, NOTABLE_JOBS.length);
-    const groupColumn = (lines[0] ?? '').indexOf('GROUP');
+    const header = lines[0] ?? '';
+    const groupColumn = header.indexOf('GROUP');
+    const reasonColumn = header.indexOf('REASON');
     rows.forEach((row, i) => {
       assert.equal(row.indexOf('{job='), groupColumn, row);
       assert.ok(row.includes(`job="${NOTABLE_JOBS[i]}"`), row);
+      assert.notEqual(row[reasonColumn], ' ', row);
+      assert.equal(row[reasonColumn - 1], ' ', row);
     });
     assert.ok(!text.includes('job="fresh"'));
     assert.ok(!text.includes('job="web"'));
   });
 
-  it('shows outcome, age, reason and labels in each row', () => {
+  it('shows outcome, age, TTL, reason and labels in each row', () => {
     const row = lines.find((l) => l.includes('etl_old')) ?? '';
-    assert.match(row, /^deleted\s+3h\s+stale\s+\{job="etl_old", instance="a"\}$/);
+    assert.match(row, /^deleted\s+3h\s+2h\s+stale\s+\{job="etl_old", instance="a"\}$/);
     const skipped = lines.find((l) => l.includes('"amb"')) ?? '';
-    assert.match(skipped, /^skipped\s+5h\s+key-unrecoverable\s+\{job="amb", instance=""\}$/);
+    assert.match(skipped, /^skipped\s+5h\s+2h\s+key-unrecoverable\s+\{job="amb", instance=""\}$/);
     const nan = lines.find((l) => l.includes('"nan"')) ?? '';
-    assert.match(nan, /^skipped\s+-\s+invalid-push-time\s+/);
+    assert.match(nan, /^skipped\s+-\s+-\s+invalid-push-time\s+/);
+  });
+
+  it('names the source of a TTL that is not the default', () => {
+    const broken = lines.find((l) => l.includes('"broken"')) ?? '';
+    assert.match(broken, /^failed\s+1d16h\s+1d12h \(rule\)\s+delete-rejected\s+\{job="broken"\}$/);
+    const etl = lines.find((l) => l.includes('etl_old')) ?? '';
+    assert.ok(!etl.includes('(default)'), etl);
   });
 
   it('ends with a summary line and a newline', () => {
@@ -259,26 +424,118 @@ describe('formatTable', () => {
     assert.equal(lines.at(-3), '');
   });
 
+  it('does not print a gateway heading for a single gateway', () => {
+    assert.ok(!text.includes('=='), text);
+  });
+
   it('says "would delete" in a dry run', () => {
     const t = formatTable(
-      report({ summary: summary({ dryRun: true, wouldDelete: 4, deleted: 0 }) }),
-      { check: false },
+      run({ dryRun: true }, { summary: summary({ dryRun: true, wouldDelete: 4, deleted: 0 }) }),
     );
     assert.match(t, /^dry run: scanned 7, stale 3, would delete 4, kept 3/m);
     assert.ok(!/deleted \d/.test(t.split('\n').at(-2) ?? ''));
   });
 
   it('labels a check run', () => {
-    const t = formatTable(report({ summary: summary({ dryRun: true }) }), { check: true });
+    const t = formatTable(
+      run({ check: true, dryRun: true }, { summary: summary({ dryRun: true }) }),
+    );
     assert.match(t, /^check: scanned 7, .*would delete 0/m);
   });
 
+  it('marks an interrupted run', () => {
+    const t = formatTable(run({ interrupted: true }, { interrupted: true }));
+    assert.match(t.split('\n').at(-2) ?? '', /in 1\.2s \(interrupted\) \(ttl 2h, /);
+    assert.ok(!formatTable(run()).includes('interrupted'));
+  });
+
+  it('prints the guard verdict above the summary', () => {
+    const t = formatTable(run({}, { guard: 'the sweep would delete 11 of 12 groups' }));
+    const tail = t.split('\n');
+    assert.equal(tail.at(-3), 'guard: the sweep would delete 11 of 12 groups');
+    assert.match(tail.at(-2) ?? '', /^scanned 7, /);
+  });
+
   it('prints only the summary when nothing is notable', () => {
-    const t = formatTable(report({ groups: [], summary: summary({ scanned: 0 }) }), {
-      check: false,
-    });
+    const t = formatTable(run({}, { groups: [], summary: summary({ scanned: 0 }) }));
     assert.equal(t.split('\n').length, 2);
     assert.ok(!t.includes('OUTCOME'));
     assert.match(t, /^scanned 0, /);
+  });
+});
+
+describe('formatTable with several gateways', () => {
+  const b = report({
+    gateway: 'http://b:9091/',
+    groups: [GROUPS[0] as GroupReport],
+    summary: summary({
+      scanned: 1,
+      stale: 1,
+      deleted: 1,
+      kept: 0,
+      skipped: 0,
+      failed: 0,
+      durationMs: 766,
+    }),
+  });
+  const gateways: GatewayRun[] = [
+    { gateway: 'http://a:9091/', report: report({ gateway: 'http://a:9091/' }) },
+    { gateway: 'http://down:9091/', error: 'connection refused' },
+    { gateway: 'http://b:9091/', report: b },
+  ];
+  const text = formatTable(run({ gateways }));
+  const lines = text.split('\n');
+
+  it('prints one block per gateway, headed by its URL, in order', () => {
+    const headings = lines.filter((l) => l.startsWith('== '));
+    assert.deepEqual(headings, ['== http://a:9091/', '== http://down:9091/', '== http://b:9091/']);
+    const a = lines.indexOf('== http://a:9091/');
+    assert.match(lines[a + 1] ?? '', /^OUTCOME\s+AGE\s+TTL\s+REASON\s+GROUP$/);
+  });
+
+  it('ends each block with the summary of that gateway', () => {
+    assert.ok(
+      lines.includes(
+        'scanned 7, stale 3, deleted 1, kept 3, skipped 2, failed 1 in 1.2s (ttl 2h, http://a:9091/)',
+      ),
+      text,
+    );
+    assert.ok(
+      lines.includes(
+        'scanned 1, stale 1, deleted 1, kept 0, skipped 0, failed 0 in 0.8s (ttl 2h, http://b:9091/)',
+      ),
+      text,
+    );
+  });
+
+  it('shows a gateway that could not be swept as an error line', () => {
+    const at = lines.indexOf('== http://down:9091/');
+    assert.equal(lines[at + 1], 'error: connection refused');
+  });
+
+  it('ends with a total over all gateways', () => {
+    assert.equal(
+      lines.at(-2),
+      'scanned 8, stale 4, deleted 2, kept 3, skipped 2, failed 1 in 2.0s (ttl 2h, 3 gateways)',
+    );
+    assert.ok(text.endsWith('\n'));
+  });
+
+  it('marks only the gateway that was interrupted, not the ones that finished before', () => {
+    // Bug probe: a multi-gateway run stopped during the second gateway; the first one completed.
+    const t = formatTable(
+      run({
+        interrupted: true,
+        gateways: [
+          { gateway: 'http://a:9091/', report: report({ gateway: 'http://a:9091/' }) },
+          { gateway: 'http://b:9091/', report: { ...b, interrupted: true } },
+        ],
+      }),
+    );
+    const summaryOf = (gw: string) =>
+      t.split('\n').find((l) => l.startsWith('scanned') && l.endsWith(`${gw})`)) ?? '';
+    assert.match(summaryOf('http://b:9091/'), /\(interrupted\)/);
+    assert.doesNotMatch(summaryOf('http://a:9091/'), /\(interrupted\)/);
+    assert.match(t.split('\n').at(-2) ?? '', /\(interrupted\)/);
   });
 });

@@ -12,6 +12,7 @@ import {
   type Rules,
   recheckCandidates,
 } from '../../src/plan.ts';
+import { rule as parseRule, type TtlRule } from '../../src/validate.ts';
 
 const NOW_MS = 1_795_618_688_000;
 const HOUR = 3_600_000;
@@ -42,6 +43,17 @@ function rules(over: Partial<Rules> = {}): Rules {
 }
 
 const sel = (text: string) => parseSelector(text);
+
+function ttlRule(text: string): TtlRule {
+  const r = parseRule(text);
+  assert.ok(r.ok, `bad rule in test: ${text}`);
+  return r.value;
+}
+
+/** A group that declares its own TTL with a pgsweep_ttl_seconds gauge. */
+function declaring(labels: Labels, pushTime: string, declaredTtl: string): ListedGroup {
+  return { ...listed(labels, pushTime), declaredTtl };
+}
 
 describe('planGroup', () => {
   it('deletes a stale group', () => {
@@ -310,5 +322,135 @@ describe('indexByKey', () => {
     assert.equal(map.size, 1);
     assert.equal(map.get(keyId({ job: 'amb', instance: '' })), undefined);
     assert.equal(map.get(keyId({ job: 'amb' })), undefined);
+  });
+});
+
+describe('planGroup: per-group TTLs', () => {
+  const withRules = rules({
+    ttlRules: [ttlRule('{job="nightly"}=36h'), ttlRule('{job=~"ci_.*"}=30m')],
+  });
+
+  it('judges an ordinary group by the default TTL and says so', () => {
+    const p = planGroup(listed({ job: 'web' }, pushedAgo(3 * HOUR)), NOW_MS, withRules);
+    assert.equal(p.action, 'delete');
+    assert.equal(p.ttlMs, TTL);
+    assert.equal(p.ttlSource, 'default');
+    assert.equal(Object.hasOwn(p, 'ttlNote'), false);
+  });
+
+  it('keeps a group younger than its rule TTL, though older than the default', () => {
+    const p = planGroup(listed({ job: 'nightly' }, pushedAgo(10 * HOUR)), NOW_MS, withRules);
+    assert.equal(p.action, 'keep');
+    assert.equal(p.reason, 'fresh');
+    assert.equal(p.ttlMs, 36 * HOUR);
+    assert.equal(p.ttlSource, 'rule');
+  });
+
+  it('deletes a group older than its rule TTL', () => {
+    const p = planGroup(listed({ job: 'nightly' }, pushedAgo(37 * HOUR)), NOW_MS, withRules);
+    assert.equal(p.action, 'delete');
+    assert.equal(p.stale, true);
+    assert.equal(p.ttlMs, 36 * HOUR);
+    assert.equal(p.ttlSource, 'rule');
+  });
+
+  it('deletes a group older than a rule TTL shorter than the default', () => {
+    const p = planGroup(listed({ job: 'ci_lint' }, pushedAgo(HOUR)), NOW_MS, withRules);
+    assert.equal(p.action, 'delete');
+    assert.equal(p.ttlMs, 30 * 60_000);
+    assert.equal(p.ttlSource, 'rule');
+  });
+
+  it('lets a declared TTL beat the rules', () => {
+    const g = declaring({ job: 'nightly' }, pushedAgo(HOUR), '600');
+    const p = planGroup(g, NOW_MS, withRules);
+    assert.equal(p.action, 'delete');
+    assert.equal(p.ttlMs, 600_000);
+    assert.equal(p.ttlSource, 'declared');
+    const long = planGroup(
+      declaring({ job: 'web' }, pushedAgo(5 * HOUR), '86400'),
+      NOW_MS,
+      withRules,
+    );
+    assert.equal(long.action, 'keep');
+    assert.equal(long.ttlSource, 'declared');
+  });
+
+  it('ignores declared TTLs when useDeclaredTtl is false', () => {
+    const g = declaring({ job: 'nightly' }, pushedAgo(HOUR), '600');
+    const p = planGroup(g, NOW_MS, { ...withRules, useDeclaredTtl: false });
+    assert.equal(p.action, 'keep');
+    assert.equal(p.ttlMs, 36 * HOUR);
+    assert.equal(p.ttlSource, 'rule');
+    assert.equal(Object.hasOwn(p, 'ttlNote'), false);
+  });
+
+  it('carries a note when a declared TTL is clamped', () => {
+    const p = planGroup(declaring({ job: 'web' }, pushedAgo(30_000), '5'), NOW_MS, withRules);
+    assert.equal(p.action, 'keep');
+    assert.equal(p.ttlMs, 60_000);
+    assert.equal(p.ttlSource, 'declared');
+    assert.match(p.ttlNote ?? '', /clamped to 1m/);
+  });
+
+  it('carries a note and falls back when a declared TTL is unusable', () => {
+    const p = planGroup(
+      declaring({ job: 'nightly' }, pushedAgo(3 * HOUR), 'NaN'),
+      NOW_MS,
+      withRules,
+    );
+    assert.equal(p.action, 'keep');
+    assert.equal(p.ttlMs, 36 * HOUR);
+    assert.equal(p.ttlSource, 'rule');
+    assert.match(p.ttlNote ?? '', /not a usable TTL; ignored/);
+  });
+
+  it('keeps the TTL on a stale group that must be skipped', () => {
+    const g: ListedGroup = { ...ambiguous('nightly', pushedAgo(40 * HOUR)), declaredTtl: '3600' };
+    const p = planGroup(g, NOW_MS, withRules);
+    assert.equal(p.action, 'skip');
+    assert.equal(p.reason, 'key-unrecoverable');
+    assert.equal(p.ttlMs, HOUR);
+    assert.equal(p.ttlSource, 'declared');
+  });
+
+  it('has no TTL for groups whose age is unknown', () => {
+    const p = planGroup(declaring({ job: 'x' }, 'NaN', '600'), NOW_MS, withRules);
+    assert.equal(p.reason, 'invalid-push-time');
+    assert.equal(p.ttlMs, undefined);
+    assert.equal(p.ttlSource, undefined);
+  });
+
+  it('re-checks a candidate by its own TTL', () => {
+    const g = declaring({ job: 'web', instance: 'i' }, pushedAgo(HOUR), '600');
+    const candidate = planGroup(g, NOW_MS, withRules);
+    assert.equal(candidate.action, 'delete');
+    assert.equal(recheckCandidates([candidate], [g], NOW_MS, withRules).get(candidate), 'delete');
+    // Without the declaration the same group is fresh (default 2h): not stale at re-check.
+    const undeclared = listed({ job: 'web', instance: 'i' }, g.pushTime);
+    assert.equal(
+      recheckCandidates([candidate], [undeclared], NOW_MS, withRules).get(candidate),
+      'not-stale',
+    );
+  });
+
+  it('plans each group of a sweep by its own TTL', () => {
+    const plan = planSweep(
+      [
+        listed({ job: 'web' }, pushedAgo(3 * HOUR)),
+        listed({ job: 'nightly' }, pushedAgo(3 * HOUR)),
+        declaring({ job: 'other' }, pushedAgo(3 * HOUR), '14400'),
+      ],
+      NOW_MS,
+      withRules,
+    );
+    assert.deepEqual(
+      plan.map((p) => [p.labels.job, p.action, p.ttlSource, p.ttlMs]),
+      [
+        ['web', 'delete', 'default', TTL],
+        ['nightly', 'keep', 'rule', 36 * HOUR],
+        ['other', 'keep', 'declared', 4 * HOUR],
+      ],
+    );
   });
 });

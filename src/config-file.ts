@@ -1,0 +1,153 @@
+/**
+ * `--config <file>`: YAML or JSON holding the same settings as the flags, in camelCase.
+ * One schema checks shape and meaning, and every problem is reported with its line.
+ * Pure: takes the file's text, returns typed values or throws one UsageError listing all problems.
+ */
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { UsageError } from './errors.ts';
+import { OUTPUT_FORMATS } from './output.ts';
+import * as v from './validate.ts';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A string checked by one of the shared validators. */
+function checked<T>(validate: (text: string) => v.Result<T>) {
+  return z.string().transform((text, ctx): T => {
+    const result = validate(text);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.error, input: text });
+    return z.NEVER;
+  });
+}
+
+const ruleObject = z
+  .strictObject({ selector: z.string(), ttl: z.string() })
+  .transform((r, ctx): v.TtlRule => {
+    const result = v.ruleOf(r.selector, r.ttl);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.error, input: r });
+    return z.NEVER;
+  });
+
+const fileSchema = z.strictObject({
+  // One URL or a list; normalised to a list before checking so errors keep their reason.
+  url: z
+    .preprocess((u) => (typeof u === 'string' ? [u] : u), z.array(checked(v.url)).min(1))
+    .optional(),
+  ttl: checked(v.positiveDuration).optional(),
+  dryRun: z.boolean().optional(),
+  check: z.boolean().optional(),
+  selectors: z.array(checked(v.selector)).optional(),
+  excludes: z.array(checked(v.selector)).optional(),
+  rules: z.array(z.union([checked(v.rule), ruleObject])).optional(),
+  output: z.enum(OUTPUT_FORMATS).optional(),
+  concurrency: z.number().int().min(1).max(256).optional(),
+  timeout: checked(v.positiveDuration).optional(),
+  logLevel: z.enum(LOG_LEVELS).optional(),
+  recheck: z.boolean().optional(),
+  username: checked(v.nonEmpty).optional(),
+  passwordFile: checked(v.nonEmpty).optional(),
+  bearerTokenFile: checked(v.nonEmpty).optional(),
+  headers: z
+    .record(z.string(), z.string())
+    .transform((record, ctx) => {
+      const out: Array<[string, string]> = [];
+      for (const [name, value] of Object.entries(record)) {
+        const result = v.headerOf(name, value);
+        if (result.ok) out.push(result.value);
+        else ctx.addIssue({ code: 'custom', message: result.error, path: [name], input: value });
+      }
+      return out;
+    })
+    .optional(),
+  caFile: checked(v.nonEmpty).optional(),
+  certFile: checked(v.nonEmpty).optional(),
+  keyFile: checked(v.nonEmpty).optional(),
+  insecureSkipVerify: z.boolean().optional(),
+  ignoreDeclaredTtl: z.boolean().optional(),
+  maxDeletes: z.number().int().min(0).optional(),
+  maxDeleteRatio: z.number().gt(0).max(1).optional(),
+  force: z.boolean().optional(),
+  trustLocalClock: z.boolean().optional(),
+});
+
+export type FileValues = z.output<typeof fileSchema>;
+
+export interface ConfigFile {
+  readonly path: string;
+  readonly values: FileValues;
+  /** `pgsweep.yaml:12 (rules[1])` for a setting's position, used in later error messages. */
+  where(key: string): string;
+}
+
+export function parseConfigFile(text: string, path: string): ConfigFile {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineOf = (offset: number | undefined) =>
+    offset === undefined ? '' : `:${lineCounter.linePos(offset).line}`;
+
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.map(
+      (e) => `${path}${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}`,
+    );
+    throw new UsageError(`config file is not valid YAML or JSON: ${problems.join('; ')}`);
+  }
+  const data: unknown = doc.toJS() ?? {};
+
+  /** Offset of the node at `keys` (or its nearest existing parent), or of the key `key` in it. */
+  const locate = (keys: readonly PropertyKey[], key?: string): number | undefined => {
+    let node: unknown = keys.length === 0 ? doc.contents : doc.getIn(keys as unknown[], true);
+    // `url: x` is checked as `url[0]`: fall back to the closest node that exists.
+    for (let n = keys.length - 1; node === undefined && n >= 0; n--) {
+      node = n === 0 ? doc.contents : doc.getIn(keys.slice(0, n) as unknown[], true);
+    }
+    if (key !== undefined && isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+      const keyNode = pair?.key;
+      return isScalar(keyNode) ? keyNode.range?.[0] : undefined;
+    }
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    return range?.[0];
+  };
+  const label = (keys: readonly PropertyKey[]) =>
+    keys
+      .map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`))
+      .join('');
+
+  const parsed = fileSchema.safeParse(data);
+  if (!parsed.success) {
+    const describe = (issue: z.core.$ZodIssue, base: readonly PropertyKey[] = []): string[] => {
+      const at = [...base, ...issue.path];
+      if (issue.code === 'invalid_union') {
+        // Report the branch that got furthest (not just "Invalid input"): one whose issues
+        // are about content rather than the value's type.
+        const branch =
+          issue.errors.find((b) => b.some((i) => i.code !== 'invalid_type')) ??
+          issue.errors[0] ??
+          [];
+        return branch.flatMap((sub) => describe(sub, at));
+      }
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map(
+          (k) =>
+            `${path}${lineOf(locate(at, k))}: unknown setting "${label([...at, k])}" (settings use the flag names in camelCase, e.g. dryRun)`,
+        );
+      }
+      return [
+        `${path}${lineOf(locate(at))}: ${at.length === 0 ? 'the file' : label(at)}: ${issue.message}`,
+      ];
+    };
+    const problems = parsed.error.issues.flatMap((issue) => describe(issue));
+    const count = problems.length;
+    throw new UsageError(
+      `config file has ${count} problem${count === 1 ? '' : 's'}: ${problems.join('; ')}`,
+    );
+  }
+  return {
+    path,
+    values: parsed.data,
+    where: (key) => `${path}${lineOf(locate([key]))} (${key})`,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Turns auth, header and TLS settings into what the HTTP client sends: reads secret and
+ * certificate files (through an injected reader) and builds headers. Secrets stay in memory only;
+ * errors name the file, never its content.
+ */
+import type { TlsMaterial } from './client.ts';
+import type { Config, SecretRef } from './config.ts';
+import { UsageError } from './errors.ts';
+
+export type ReadFile = (path: string) => Buffer;
+
+function readOrFail(read: ReadFile, path: string, what: string): Buffer {
+  try {
+    return read(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw new UsageError(
+      `cannot read ${what} ${path}${code ? ` (${code})` : ''}: check the path and permissions`,
+    );
+  }
+}
+
+function secretValue(ref: SecretRef, read: ReadFile, what: string): string {
+  const source = ref.kind === 'env' ? ref.name : `${what} file ${ref.path} (from ${ref.from})`;
+  const raw =
+    ref.kind === 'env'
+      ? ref.value
+      : readOrFail(read, ref.path, `${what} file from ${ref.from}`).toString('utf8');
+  // Secrets usually end with a newline (echo, kubectl create secret --from-file).
+  const value = raw.replace(/\r?\n$/, '');
+  if (value === '') throw new UsageError(`${source} is empty`);
+  // Never echo the secret: say only what is wrong with it.
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+    throw new UsageError(
+      `${source} contains a line break or control character that cannot be sent in a header`,
+    );
+  }
+  return value;
+}
+
+export interface RequestSettings {
+  readonly headers: Record<string, string>;
+  readonly tls: TlsMaterial;
+}
+
+export function requestSettings(config: Config, read: ReadFile): RequestSettings {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of config.headers) headers[name] = value;
+  if (config.auth?.kind === 'basic') {
+    const password = secretValue(config.auth.password, read, 'password');
+    headers.authorization = `Basic ${Buffer.from(`${config.auth.username}:${password}`).toString('base64')}`;
+  } else if (config.auth?.kind === 'bearer') {
+    headers.authorization = `Bearer ${secretValue(config.auth.token, read, 'bearer token')}`;
+  }
+  const { caFile, certFile, keyFile, insecureSkipVerify } = config.tls;
+  const tls: TlsMaterial = {
+    ...(caFile ? { ca: readOrFail(read, caFile, '--ca-file') } : {}),
+    ...(certFile ? { cert: readOrFail(read, certFile, '--cert-file') } : {}),
+    ...(keyFile ? { key: readOrFail(read, keyFile, '--key-file') } : {}),
+    rejectUnauthorized: !insecureSkipVerify,
+  };
+  return { headers, tls };
+}

@@ -1,0 +1,130 @@
+/**
+ * Validators shared by every settings source (flags, environment, config file), so a value means
+ * the same wherever it is written. Each returns a Result instead of throwing.
+ */
+import { parseBaseUrl } from './base-url.ts';
+import { parseDuration } from './duration.ts';
+import { UsageError } from './errors.ts';
+import { MatcherSyntaxError, parseSelector, type Selector } from './matchers.ts';
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+const err = <T>(error: string): Result<T> => ({ ok: false, error });
+
+export interface TtlRule {
+  readonly selector: Selector;
+  readonly ttlMs: number;
+  /** As written, for reports. */
+  readonly text: string;
+}
+
+export function positiveDuration(text: string): Result<number> {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) return err(parsed.error);
+  if (parsed.ms === 0) return err(`"${text}" must be greater than 0 (e.g. 2h)`);
+  return ok(parsed.ms);
+}
+
+export function selector(text: string): Result<Selector> {
+  try {
+    return ok(parseSelector(text));
+  } catch (e) {
+    if (e instanceof MatcherSyntaxError) return err(e.message);
+    throw e;
+  }
+}
+
+/** `{job="nightly"}=36h`: the TTL follows the last `=` (durations never contain one). */
+export function rule(text: string): Result<TtlRule> {
+  const at = text.lastIndexOf('=');
+  const matchers = at < 0 ? '' : text.slice(0, at).trim();
+  const ttl = at < 0 ? '' : text.slice(at + 1).trim();
+  if (at < 0 || matchers === '' || ttl === '' || !/^[0-9]/.test(ttl)) {
+    return err(`rule "${text}" must look like '{job="nightly_report"}=36h'`);
+  }
+  return ruleOf(matchers, ttl, text);
+}
+
+export function ruleOf(
+  matchers: string,
+  ttl: string,
+  text = `${matchers}=${ttl}`,
+): Result<TtlRule> {
+  const sel = selector(matchers);
+  if (!sel.ok) return err(sel.error);
+  const ms = positiveDuration(ttl);
+  if (!ms.ok) return err(`rule "${text}": ${ms.error}`);
+  return ok({ selector: sel.value, ttlMs: ms.value, text });
+}
+
+export function url(text: string): Result<string> {
+  try {
+    parseBaseUrl(text, 'URL');
+    return ok(text);
+  } catch (e) {
+    if (e instanceof UsageError) return err(e.message.replace(/^URL /, ''));
+    throw e;
+  }
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers that carry credentials: they must come from files or the environment, never a flag. */
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+/** Headers the HTTP client manages itself. */
+const RESERVED_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection']);
+
+export function header(text: string): Result<[string, string]> {
+  const at = text.indexOf(':');
+  const name = at < 0 ? '' : text.slice(0, at).trim();
+  const value = at < 0 ? '' : text.slice(at + 1).trim();
+  if (at < 0 || !HEADER_NAME.test(name))
+    return err(`header must look like 'X-Scope-OrgID: team-a'`);
+  return headerOf(name, value);
+}
+
+export function headerOf(name: string, value: string): Result<[string, string]> {
+  const lower = name.toLowerCase();
+  if (!HEADER_NAME.test(name)) return err(`"${name}" is not a valid header name`);
+  if (SECRET_HEADERS.has(lower)) {
+    return err(
+      `${name} carries a secret: use --bearer-token-file, --password-file or PGSWEEP_BEARER_TOKEN instead`,
+    );
+  }
+  if (RESERVED_HEADERS.has(lower))
+    return err(`${name} is set by pgsweep itself and cannot be overridden`);
+  // HTTP field values: visible Latin-1 plus space and tab; anything else fails on every request.
+  if (/[\r\n]/.test(value)) return err(`the value of ${name} must not contain a line break`);
+  if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
+    return err(
+      `the value of ${name} has a control or non-Latin-1 character HTTP headers cannot carry`,
+    );
+  }
+  return ok([name, value]);
+}
+
+export function wholeNumber(text: string, min: number, max: number): Result<number> {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    return err(`"${text}" is not a whole number from ${min} to ${max}`);
+  return ok(n);
+}
+
+export function ratio(text: string): Result<number> {
+  const n = Number(text);
+  if (!/^(0|1|0?\.\d+|1\.0*)$/.test(text) || n <= 0 || n > 1) {
+    return err(`"${text}" is not a fraction above 0 and at most 1 (e.g. 0.5)`);
+  }
+  return ok(n);
+}
+
+export function oneOf<T extends string>(allowed: readonly T[]): (text: string) => Result<T> {
+  return (text) =>
+    (allowed as readonly string[]).includes(text)
+      ? ok(text as T)
+      : err(`"${text}" is not one of ${allowed.join(', ')}`);
+}
+
+export function nonEmpty(text: string): Result<string> {
+  return text.trim() === '' ? err('must not be empty') : ok(text);
+}
