@@ -81,6 +81,13 @@ export function createClient(options: ClientOptions): GatewayClient {
     requestTls: tlsOptions,
   });
   const headers = { ...(options.headers ?? {}) };
+  const target = new URL(origin);
+  const errorContext: ErrorContext = {
+    timeoutMs: options.timeoutMs,
+    host: target.hostname,
+    port: Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
+    httpsWithoutClientCert: target.protocol === 'https:' && !tls.cert,
+  };
   const retry = options.retry ?? DEFAULT_RETRY;
 
   async function send(
@@ -98,7 +105,7 @@ export function createClient(options: ClientOptions): GatewayClient {
       });
     } catch (err) {
       throw new GatewayError(
-        `${method} ${href}${shorten(path)} failed: ${describeNetworkError(err, options.timeoutMs)}`,
+        `${method} ${href}${shorten(path)} failed: ${describeNetworkError(err, errorContext)}`,
       );
     }
   }
@@ -114,7 +121,7 @@ export function createClient(options: ClientOptions): GatewayClient {
         body = await res.body.text();
       } catch (err) {
         throw new GatewayError(
-          `listing from ${target} was cut off: ${describeNetworkError(err, options.timeoutMs)}; nothing was deleted`,
+          `listing from ${target} was cut off: ${describeNetworkError(err, errorContext)}; nothing was deleted`,
         );
       }
       if (res.statusCode !== 200)
@@ -220,16 +227,31 @@ const TLS_ERRORS: Readonly<Record<string, string>> = {
     'TLS handshake failed (is the gateway really serving HTTPS, and is a client certificate required?)',
   ERR_SSL_WRONG_VERSION_NUMBER:
     'TLS handshake failed: the server does not speak TLS here (use http://?)',
+  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE:
+    'the gateway rejected the client certificate (check --cert-file and --key-file)',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+    'the gateway requires a client certificate (pass --cert-file and --key-file)',
+  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE:
+    'TLS handshake failed (does the gateway require a client certificate?)',
 };
 
+export interface ErrorContext {
+  readonly timeoutMs: number;
+  /** The gateway's host and port, to tell a refused proxy from a refused gateway. */
+  readonly host?: string;
+  readonly port?: number;
+  /** A closed connection on HTTPS without --cert-file often means mutual TLS. */
+  readonly httpsWithoutClientCert?: boolean;
+}
+
 /** One readable clause for a network-level failure. */
-export function describeNetworkError(err: unknown, timeoutMs: number): string {
+export function describeNetworkError(err: unknown, context: ErrorContext): string {
   if (
     err instanceof errors.HeadersTimeoutError ||
     err instanceof errors.BodyTimeoutError ||
     err instanceof errors.ConnectTimeoutError
   ) {
-    return `timed out after ${timeoutMs / 1000}s (raise --timeout if the gateway is just slow)`;
+    return `timed out after ${context.timeoutMs / 1000}s (raise --timeout if the gateway is just slow)`;
   }
   if (
     err instanceof errors.RequestAbortedError ||
@@ -237,14 +259,35 @@ export function describeNetworkError(err: unknown, timeoutMs: number): string {
   ) {
     return 'abandoned because pgsweep is stopping';
   }
-  const code = (err as { code?: unknown } | null)?.code;
-  const cause = (err as { cause?: { code?: unknown } } | null)?.cause?.code;
-  const c = typeof code === 'string' ? code : typeof cause === 'string' ? cause : undefined;
+  const e = err as {
+    code?: unknown;
+    address?: unknown;
+    port?: unknown;
+    cause?: { code?: unknown; address?: unknown; port?: unknown };
+  } | null;
+  const c =
+    typeof e?.code === 'string'
+      ? e.code
+      : typeof e?.cause?.code === 'string'
+        ? e.cause.code
+        : undefined;
   if (c && TLS_ERRORS[c]) return `TLS: ${TLS_ERRORS[c]} [${c}]`;
-  if (c === 'ECONNREFUSED')
+  if (c === 'ECONNREFUSED') {
+    const address = e?.address ?? e?.cause?.address;
+    const port = e?.port ?? e?.cause?.port;
+    const elsewhere =
+      typeof port === 'number' && context.port !== undefined && port !== context.port;
+    if (elsewhere) {
+      return `connection refused by ${String(address)}:${port}, which is not the gateway: is a proxy from HTTP_PROXY/HTTPS_PROXY down? (set NO_PROXY to bypass it)`;
+    }
     return 'connection refused (is the Pushgateway running, and is --url right?)';
+  }
   if (c === 'ENOTFOUND' || c === 'EAI_AGAIN') return 'host name not found (check --url)';
-  if (c === 'ECONNRESET' || c === 'UND_ERR_SOCKET') return 'connection reset by the server';
+  if (c === 'ECONNRESET' || c === 'UND_ERR_SOCKET') {
+    return context.httpsWithoutClientCert
+      ? 'the server closed the connection during or right after the TLS handshake (does the gateway require a client certificate? pass --cert-file and --key-file)'
+      : 'connection reset by the server';
+  }
   const message = err instanceof Error ? err.message : String(err);
   return c ? `${message} (${c})` : message;
 }
