@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// Node 20 does not expand globs in `--test` arguments, so collect the files here.
+// Node 20 does not expand globs in `--test` arguments, so collect the files here
+// (arguments are directories, searched for *.test.ts, or single files).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 function collect(dir) {
+  if (!statSync(dir).isDirectory()) return [dir];
   return readdirSync(dir)
     .sort()
     .flatMap((name) => {

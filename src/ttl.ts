@@ -43,7 +43,7 @@ export function ttlFor(
       return {
         ttlMs,
         source: 'declared',
-        note: `${DECLARED_TTL_METRIC} ${declared} is outside [${formatDuration(DECLARED_TTL_MIN_MS)}, ${formatDuration(DECLARED_TTL_MAX_MS)}]; clamped to ${formatDuration(ttlMs)}`,
+        note: `${DECLARED_TTL_METRIC} ${declared} is outside [1m, 90d]; clamped to ${formatDuration(ttlMs)}`,
       };
     }
     note = `${DECLARED_TTL_METRIC} ${JSON.stringify(declared)} is not a usable TTL; ignored`;

@@ -258,3 +258,163 @@ describe('deletes that fail, against a real gateway behind a proxy', () => {
     await proxy.close();
   });
 });
+
+describe('more faults from a scripted gateway', () => {
+  /** A fake gateway holding `groups`; a successful DELETE removes the group from later listings. */
+  function statefulGateway(
+    groups: Array<Record<string, unknown>>,
+    onDelete: (attempt: number) => number | 'hang',
+    headers: Record<string, string> = {},
+    sendDate = true,
+  ) {
+    let attempts = 0;
+    let deleted = false;
+    return startServer((req, res) => {
+      res.sendDate = sendDate;
+      if (req.method === 'GET') {
+        const data = deleted ? [] : groups;
+        res
+          .writeHead(200, { 'content-type': 'application/json', ...headers })
+          .end(JSON.stringify({ status: 'success', data }));
+        return;
+      }
+      attempts++;
+      const answer = onDelete(attempts);
+      if (answer === 'hang') return;
+      if (answer === 202) deleted = true;
+      res.writeHead(answer).end(answer === 202 ? '' : 'try again');
+    });
+  }
+
+  for (const status of [401, 403]) {
+    test(`a ${status} listing says to check the credentials`, async () => {
+      const server = await startServer((_req, res) => {
+        res.writeHead(status).end('Unauthorized');
+      });
+      try {
+        const result = await runCli(['--url', server.url, '--ttl', '1h']);
+        assert.equal(result.code, 1);
+        assertOneLineError(
+          result.stderr,
+          new RegExp(`refused \\(${status} \\w+\\): check your credentials`),
+        );
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  test('a DELETE answering 500 and then 202 is retried and succeeds, exit 0', async () => {
+    const server = await statefulGateway([validGroup], (n) => (n === 1 ? 500 : 202));
+    try {
+      const result = await runCli(['--url', server.url, '--ttl', '1h', '--output', 'json']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(jsonOf(result).summary.deleted, 1);
+      assert.equal(server.requests.filter((r) => r.method === 'DELETE').length, 2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a DELETE that hangs times out, is retried a bounded number of times, exit 1', async () => {
+    const server = await statefulGateway([validGroup], () => 'hang');
+    try {
+      const result = await runCli([
+        '--url',
+        server.url,
+        '--ttl',
+        '1h',
+        '--timeout',
+        '1s',
+        '--output',
+        'json',
+      ]);
+      assert.equal(result.code, 1, result.stderr);
+      const doc = jsonOf(result);
+      assert.equal(doc.groups[0]?.reason, 'delete-error');
+      assert.match(doc.groups[0]?.detail ?? '', /timed out after 1s/);
+      assert.equal(
+        server.requests.filter((r) => r.method === 'DELETE').length,
+        4,
+        'one try plus three retries',
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('groups with wrong types in their fields are skipped, never deleted', async () => {
+    const broken = [
+      {
+        ...validGroup,
+        labels: { job: 5 },
+        push_time_seconds: { metrics: [{ labels: { job: 5 }, value: '1' }] },
+      },
+      {
+        ...validGroup,
+        labels: { job: 'num_value' },
+        push_time_seconds: { metrics: [{ value: 1500000000 }] },
+      },
+      {
+        ...validGroup,
+        labels: { job: 'metrics_object' },
+        push_time_seconds: { metrics: { value: '1' } },
+      },
+      { ...validGroup, labels: { job: 'no_push_time' }, push_time_seconds: 'yesterday' },
+      { ...validGroup, labels: ['job', 'x'] },
+    ];
+    const server = await statefulGateway(broken, () => 202);
+    try {
+      const result = await runCli(['--url', server.url, '--ttl', '1h', '--output', 'json']);
+      assert.equal(result.code, 0, result.stderr);
+      const doc = jsonOf(result);
+      assert.equal(doc.summary.skipped, 5);
+      assert.deepEqual(
+        server.requests.filter((r) => r.method === 'DELETE'),
+        [],
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('no Date header: refuse unless --trust-local-clock', async () => {
+    const server = await statefulGateway([validGroup], () => 202, {}, false);
+    try {
+      const refused = await runCli(['--url', server.url, '--ttl', '1h']);
+      assert.equal(refused.code, 1);
+      assertOneLineError(refused.stderr, /no Date header.*pass --trust-local-clock/);
+      assert.deepEqual(
+        server.requests.filter((r) => r.method === 'DELETE'),
+        [],
+      );
+      const trusted = await runCli([
+        '--url',
+        server.url,
+        '--ttl',
+        '1h',
+        '--trust-local-clock',
+        '--dry-run',
+        '--output',
+        'json',
+      ]);
+      assert.equal(trusted.code, 0, trusted.stderr);
+      assert.equal(jsonOf(trusted).gateways[0]?.clockSource, 'local');
+      assert.equal(jsonOf(trusted).summary.wouldDelete, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a local clock far from the gateway clock is reported', async () => {
+    const hourAgo = new Date(Date.now() - 3600_000).toUTCString();
+    const server = await statefulGateway([validGroup], () => 202, { date: hourAgo }, false);
+    try {
+      const result = await runCli(['--url', server.url, '--ttl', '1h', '--dry-run']);
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stderr, /this machine's clock is 1h\S* ahead of the gateway's/);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 /** Runs the built CLI (bin/pgsweep.js) as a user would, capturing output and exit code. */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/pgsweep.js', import.meta.url));
@@ -11,27 +11,36 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    // A clean environment: no PGSWEEP_* leaking in from the developer's shell.
-    const base = Object.fromEntries(
-      Object.entries(process.env).filter(([k]) => !k.startsWith('PGSWEEP_')),
-    );
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+/** Starts the CLI and returns the child (to signal it) and its eventual result. */
+export function startCli(
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<CliResult> } {
+  // A clean environment: no PGSWEEP_* leaking in from the developer's shell.
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PGSWEEP_')),
+  );
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const done = new Promise<CliResult>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
     });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  return { child, done };
+}
+
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(args, env).done;
 }
 
 /** Parses --output json stdout. */
@@ -47,10 +56,17 @@ export function jsonOf(result: CliResult): SweepJson {
 
 export interface SweepJson {
   schemaVersion: number;
-  gateway: string;
   dryRun: boolean;
   check: boolean;
-  clockSource: string;
+  interrupted: boolean;
+  gateways: Array<{
+    gateway: string;
+    ok: boolean;
+    error?: string;
+    guard?: string;
+    clockSource?: string;
+    summary?: { deleted: number; failed: number; stale: number };
+  }>;
   summary: {
     scanned: number;
     stale: number;
@@ -63,6 +79,7 @@ export interface SweepJson {
     dryRun: boolean;
   };
   groups: Array<{
+    gateway: string;
     labels: Record<string, string>;
     outcome: string;
     reason: string;
