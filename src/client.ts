@@ -8,13 +8,23 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type Dispatcher, EnvHttpProxyAgent, errors } from 'undici';
 import { parseBaseUrl } from './base-url.ts';
 import { GatewayError } from './errors.ts';
-import { type ListedGroup, ListingFormatError, parseListing } from './listing.ts';
+import { createExpositionParser } from './exposition.ts';
+import { createListingParser, type ListedGroup, ListingFormatError } from './listing.ts';
+
+/** Which listing to read: the JSON API, or the text exposition (lighter on the gateway). */
+export const LISTING_MODES = ['json', 'text'] as const;
+export type ListingMode = (typeof LISTING_MODES)[number];
 
 export interface Listing {
-  readonly groups: ListedGroup[];
   /** The server's clock from the `Date` header, in ms; undefined when absent or unparseable. */
   readonly dateMs: number | undefined;
-  readonly bytes: number;
+  /**
+   * The groups as they arrive. Iterating to the end checks the whole body; a body that turns out
+   * cut off or malformed throws GatewayError, so act on nothing before the iteration completes.
+   */
+  readonly groups: AsyncIterable<ListedGroup>;
+  /** Bytes and groups read; complete once `groups` has been iterated. */
+  readonly stats: { bytes: number; groups: number };
 }
 
 export interface DeleteResult {
@@ -30,6 +40,8 @@ export interface GatewayClient {
   list(signal?: AbortSignal): Promise<Listing>;
   /** `path` is relative to the base URL, as built by groupPath(). */
   deleteGroup(path: string, signal?: AbortSignal): Promise<DeleteResult>;
+  /** GET /-/healthy: its status, or 0 when it could not be reached. */
+  healthy(signal?: AbortSignal): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -57,6 +69,8 @@ export interface ClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly tls?: TlsMaterial;
   readonly retry?: RetryPolicy;
+  /** Default `json`. */
+  readonly listing?: ListingMode;
 }
 
 /** Connecting should be quick even when the listing is slow to build. */
@@ -114,34 +128,48 @@ export function createClient(options: ClientOptions): GatewayClient {
     baseUrl: href,
 
     async list(signal) {
-      const target = `${href}api/v1/metrics`;
-      const res = await send('GET', 'api/v1/metrics', signal);
-      let body: string;
-      try {
-        body = await res.body.text();
-      } catch (err) {
+      const mode = options.listing ?? 'json';
+      const path = mode === 'json' ? 'api/v1/metrics' : 'metrics';
+      const target = `${href}${path}`;
+      const res = await send('GET', path, signal);
+      if (res.statusCode !== 200) {
+        const body = await res.body.text().catch(() => '');
         throw new GatewayError(
-          `listing from ${target} was cut off: ${describeNetworkError(err, errorContext)}; nothing was deleted`,
+          describeListingStatus(target, res.statusCode, res.headers, body, mode),
         );
-      }
-      if (res.statusCode !== 200)
-        throw new GatewayError(describeListingStatus(target, res.statusCode, res.headers, body));
-      let groups: ListedGroup[];
-      try {
-        groups = parseListing(body);
-      } catch (err) {
-        if (err instanceof ListingFormatError) {
-          throw new GatewayError(`bad listing from ${target}: ${err.message}; nothing was deleted`);
-        }
-        throw err;
       }
       const date = headerValue(res.headers.date);
       const parsed = date === undefined ? Number.NaN : Date.parse(date);
-      return {
-        groups,
-        dateMs: Number.isNaN(parsed) ? undefined : parsed,
-        bytes: Buffer.byteLength(body),
-      };
+      const stats = { bytes: 0, groups: 0 };
+      const parser = mode === 'json' ? createListingParser() : createExpositionParser();
+      async function* groups(): AsyncGenerator<ListedGroup> {
+        try {
+          for await (const chunk of res.body) yield* parser.push(chunk as Buffer);
+        } catch (err) {
+          if (err instanceof ListingFormatError) {
+            throw new GatewayError(
+              `bad listing from ${target}: ${err.message}; nothing was deleted`,
+            );
+          }
+          throw new GatewayError(
+            `listing from ${target} was cut off: ${describeNetworkError(err, errorContext)}; nothing was deleted`,
+          );
+        }
+        try {
+          const end = parser.finish();
+          stats.bytes = end.bytes;
+          stats.groups = end.groups;
+          yield* end.rest;
+        } catch (err) {
+          if (err instanceof ListingFormatError) {
+            throw new GatewayError(
+              `bad listing from ${target}: ${err.message}; nothing was deleted`,
+            );
+          }
+          throw err;
+        }
+      }
+      return { dateMs: Number.isNaN(parsed) ? undefined : parsed, groups: groups(), stats };
     },
 
     async deleteGroup(path, signal) {
@@ -159,6 +187,22 @@ export function createClient(options: ClientOptions): GatewayClient {
         }
         if (last || !isRetryableStatus(result.status)) return result;
         await backoff(attempt, signal);
+      }
+    },
+
+    async healthy(signal) {
+      try {
+        const res = await agent.request({
+          origin,
+          method: 'GET',
+          path: `${basePath}-/healthy`,
+          headers,
+          ...(signal ? { signal } : {}),
+        });
+        await res.body.dump();
+        return res.statusCode;
+      } catch {
+        return 0;
       }
     },
 
@@ -191,6 +235,7 @@ function describeListingStatus(
   status: number,
   headers: Record<string, string | string[] | undefined>,
   body: string,
+  mode: ListingMode,
 ): string {
   const snippet = body.slice(0, 120).replace(/\s+/g, ' ').trim();
   if (status >= 300 && status < 400) {
@@ -202,6 +247,9 @@ function describeListingStatus(
   }
   if (status === 401 || status === 403) {
     return `GET ${target} was refused (${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}): check your credentials (--username with --password-file, or --bearer-token-file)`;
+  }
+  if (status === 500 && mode === 'text') {
+    return `GET ${target} answered 500${snippet ? ` (${snippet})` : ''}: the gateway's store is inconsistent, so its text page fails; nothing was deleted (run pgsweep doctor, or sweep with --listing json)`;
   }
   return `GET ${target} answered ${status}${snippet ? ` (${snippet})` : ''}; nothing was deleted`;
 }

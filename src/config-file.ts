@@ -5,6 +5,7 @@
  */
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { LISTING_MODES } from './client.ts';
 import { UsageError } from './errors.ts';
 import { OUTPUT_FORMATS } from './output.ts';
 import * as v from './validate.ts';
@@ -46,6 +47,7 @@ const fileSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(256).optional(),
   timeout: checked(v.positiveDuration).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
+  listing: z.enum(LISTING_MODES).optional(),
   recheck: z.boolean().optional(),
   username: checked(v.nonEmpty).optional(),
   passwordFile: checked(v.nonEmpty).optional(),

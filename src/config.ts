@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parseBaseUrl } from './base-url.ts';
+import { LISTING_MODES, type ListingMode } from './client.ts';
 import { type ConfigFile, type FileValues, LOG_LEVELS, type LogLevel } from './config-file.ts';
 import { formatDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
@@ -21,6 +22,7 @@ export const DEFAULTS = {
   // A 100k-group listing takes tens of seconds before its first byte: leave room for that.
   timeout: '2m',
   logLevel: 'info' as LogLevel,
+  listing: 'json' as ListingMode,
   maxDeletes: 10_000,
   maxDeleteRatio: 0.5,
 } as const;
@@ -42,6 +44,7 @@ export interface FlagValues {
   concurrency?: string;
   timeout?: string;
   logLevel?: string;
+  listing?: string;
   recheck?: boolean;
   username?: string;
   passwordFile?: string;
@@ -57,7 +60,12 @@ export interface FlagValues {
   force?: boolean;
   trustLocalClock?: boolean;
   config?: string;
+  /** `pgsweep doctor --fix`. */
+  fix?: boolean;
 }
+
+/** Which command the settings are for: only the sweep needs a TTL. */
+export type CommandName = 'sweep' | 'inspect' | 'doctor';
 
 /** Where a secret comes from; files are read by the CLI, never echoed. */
 export type SecretRef =
@@ -95,12 +103,15 @@ export interface Config {
   readonly concurrency: number;
   readonly timeoutMs: number;
   readonly logLevel: LogLevel;
+  readonly listing: ListingMode;
   readonly recheck: boolean;
   readonly auth: AuthConfig | undefined;
   readonly headers: Array<[string, string]>;
   readonly tls: TlsConfig;
   readonly guards: Guards;
   readonly trustLocalClock: boolean;
+  /** `pgsweep doctor --fix`: delete the groups doctor names. Never read from a config file. */
+  readonly fix: boolean;
   /** Accepted but suspicious settings, for the CLI to log. */
   readonly warnings: string[];
 }
@@ -120,7 +131,12 @@ type Picked<T> = { value: T; from: string } | undefined;
 
 const envBool = z.stringbool();
 
-export function resolveConfig(flags: FlagValues, env: Env, file?: ConfigFile): Config {
+export function resolveConfig(
+  flags: FlagValues,
+  env: Env,
+  file?: ConfigFile,
+  command: CommandName = 'sweep',
+): Config {
   const problems: string[] = [];
   const warnings: string[] = [];
   const fileValues: FileValues = file?.values ?? {};
@@ -205,20 +221,26 @@ export function resolveConfig(flags: FlagValues, env: Env, file?: ConfigFile): C
   }
 
   const ttl = scalar('--ttl', 'ttl', flags.ttl, v.positiveDuration);
-  if (!ttl && !problems.some((p) => p.startsWith('--ttl') || p.startsWith('PGSWEEP_TTL'))) {
+  const sweeping = command === 'sweep';
+  if (
+    sweeping &&
+    !ttl &&
+    !problems.some((p) => p.startsWith('--ttl') || p.startsWith('PGSWEEP_TTL'))
+  ) {
     problems.push(
       `missing --ttl (or ${envName('--ttl')}, or ttl in --config): how long after its last push a group is deleted, e.g. --ttl 2h`,
     );
   }
   const ttlMs = ttl?.value ?? 0;
-  if (ttl && ttlMs < SHORT_TTL_MS) {
+  if (sweeping && ttl && ttlMs < SHORT_TTL_MS) {
     warnings.push(
       `the TTL is only ${formatDuration(ttlMs)}: groups whose jobs push less often than that will be deleted`,
     );
   }
   const rules = list('--rule', 'rules', flags.rule, v.rule);
   for (const r of rules) {
-    if (r.ttlMs < SHORT_TTL_MS) warnings.push(`rule ${r.text} has a TTL under a minute`);
+    if (sweeping && r.ttlMs < SHORT_TTL_MS)
+      warnings.push(`rule ${r.text} has a TTL under a minute`);
   }
 
   const checkMode = bool('--check', 'check', flags.check);
@@ -237,6 +259,7 @@ export function resolveConfig(flags: FlagValues, env: Env, file?: ConfigFile): C
   const timeout = scalar('--timeout', 'timeout', flags.timeout, v.positiveDuration);
   const output = scalar('--output', 'output', flags.output, v.oneOf(OUTPUT_FORMATS));
   const logLevel = scalar('--log-level', 'logLevel', flags.logLevel, v.oneOf(LOG_LEVELS));
+  const listing = scalar('--listing', 'listing', flags.listing, v.oneOf(LISTING_MODES));
 
   const auth = resolveAuth();
   const headers = list('--header', 'headers', flags.header, v.header);
@@ -285,6 +308,7 @@ export function resolveConfig(flags: FlagValues, env: Env, file?: ConfigFile): C
     concurrency: concurrency?.value ?? DEFAULTS.concurrency,
     timeoutMs: timeout?.value ?? (v.positiveDuration(DEFAULTS.timeout) as { value: number }).value,
     logLevel: logLevel?.value ?? DEFAULTS.logLevel,
+    listing: listing?.value ?? DEFAULTS.listing,
     recheck,
     auth,
     headers,
@@ -295,12 +319,24 @@ export function resolveConfig(flags: FlagValues, env: Env, file?: ConfigFile): C
       force: bool('--force', 'force', flags.force),
     },
     trustLocalClock: bool('--trust-local-clock', 'trustLocalClock', flags.trustLocalClock),
+    fix: command === 'doctor' && fixFlag(),
     warnings,
   };
   if (problems.length === 1) throw new UsageError(problems[0] ?? '');
   if (problems.length > 1)
     throw new UsageError(`${problems.length} problems: ${problems.join('; ')}`);
   return config;
+
+  /** --fix or PGSWEEP_FIX; deliberately not from a config file shared with scheduled sweeps. */
+  function fixFlag(): boolean {
+    if (flags.fix !== undefined) return flags.fix;
+    const e = envValue('--fix');
+    if (e === undefined) return false;
+    const parsed = envBool.safeParse(e);
+    if (parsed.success) return parsed.data;
+    problems.push(`${envName('--fix')}=${JSON.stringify(e)} is not a boolean (use true or false)`);
+    return false;
+  }
 
   function resolveAuth(): AuthConfig | undefined {
     const username = scalar('--username', 'username', flags.username, v.nonEmpty);

@@ -1,7 +1,7 @@
 /** Result formatters for stdout: a table for people, one JSON document for scripts. */
 import { formatAge, formatDuration } from './duration.ts';
 import { formatLabels } from './grouping-key.ts';
-import type { GroupReport, SweepReport, SweepSummary } from './sweep.ts';
+import { type GroupReport, isNotable, type SweepReport, type SweepSummary } from './sweep.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -22,20 +22,6 @@ export interface RunResult {
   readonly dryRun: boolean;
   readonly check: boolean;
   readonly interrupted: boolean;
-}
-
-/**
- * Groups worth listing one by one: everything stale, skipped, failed or kept for a warning.
- * Fresh and unselected groups are only counted, so the output stays small on big gateways.
- */
-export function isNotable(g: GroupReport): boolean {
-  return (
-    g.stale ||
-    g.outcome === 'skipped' ||
-    g.outcome === 'failed' ||
-    g.reason === 'future-push-time' ||
-    g.reason === 'interrupted'
-  );
 }
 
 /** Far-future push times (1e+300 after a clock jump) are beyond what Date can represent. */

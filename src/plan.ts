@@ -47,11 +47,18 @@ export interface PlannedGroup {
   readonly ttlNote?: string;
   /** Raw push_time_seconds, compared verbatim by the re-check. */
   readonly pushTime: string | undefined;
+  /** Text listing: delete both `key` and `key` plus `instance=""` (see exposition.ts). */
+  readonly ambiguousInstance?: boolean;
 }
 
 export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): PlannedGroup {
   const labels = group.labels ?? group.displayLabels;
-  const base = { labels, key: group.labels, pushTime: group.pushTime };
+  const base = {
+    labels,
+    key: group.labels,
+    pushTime: group.pushTime,
+    ...(group.ambiguousInstance ? { ambiguousInstance: true } : {}),
+  };
   const keep = (reason: Reason, extra: Partial<PlannedGroup> = {}): PlannedGroup => ({
     ...base,
     action: 'keep',
@@ -97,14 +104,6 @@ export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): Plan
     };
   }
   return { ...base, ...timing, action: 'delete', reason: 'stale', stale: true };
-}
-
-export function planSweep(
-  groups: readonly ListedGroup[],
-  nowMs: number,
-  rules: Rules,
-): PlannedGroup[] {
-  return groups.map((g) => planGroup(g, nowMs, rules));
 }
 
 export type RecheckVerdict = 'delete' | 'gone' | 'repushed' | 'not-stale';

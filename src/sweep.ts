@@ -7,15 +7,16 @@ import type { GatewayClient, Listing } from './client.ts';
 import { mapLimit } from './concurrency.ts';
 import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
-import { formatLabels, groupPath } from './grouping-key.ts';
+import { formatLabels, groupPath, keyId } from './grouping-key.ts';
 import { type GuardLimits, guardVerdict } from './guards.ts';
+import type { ListedGroup } from './listing.ts';
 import type { Log } from './log.ts';
 import type { Labels } from './matchers.ts';
+import { DeletePacer } from './pacer.ts';
 import {
   confirmState,
-  indexByKey,
   type PlannedGroup,
-  planSweep,
+  planGroup,
   type Reason,
   type Rules,
   recheckCandidates,
@@ -42,6 +43,15 @@ export interface SweepHooks {
   readonly stop?: AbortSignal;
   /** Aborted a little later: give up on requests still in flight. */
   readonly abandon?: AbortSignal;
+  /** Called as work completes, for a progress display. */
+  readonly onProgress?: (progress: Progress) => void;
+}
+
+export interface Progress {
+  readonly phase: 'list' | 'recheck' | 'delete' | 'confirm';
+  readonly done: number;
+  /** Unknown while listing: the gateway does not say how many groups it has. */
+  readonly total?: number;
 }
 
 /** Warn when the local clock and the gateway's disagree by more than this. */
@@ -91,6 +101,7 @@ export interface SweepReport {
   /** Why a guard stopped (or, in a dry run, would stop) the deletes. */
   readonly guard?: string;
   readonly interrupted: boolean;
+  /** Only the notable groups (see isNotable); the summary counts them all. */
   readonly groups: GroupReport[];
   readonly summary: SweepSummary;
 }
@@ -105,26 +116,36 @@ export async function sweep(
   const localNow = hooks.localNow ?? Date.now;
   const stopping = () => hooks.stop?.aborted === true;
 
-  const first = await listLogged(client, log, hooks.stop);
+  // The plan is built group by group as the listing streams in; only notable groups are kept.
+  const first = await client.list(hooks.stop);
   const { nowMs, clockSource } = clockOf(first, localNow, options, log);
-  const plan = planSweep(first.groups, nowMs, options);
   const results = new Map<PlannedGroup, GroupReport>();
-  for (const p of plan) results.set(p, initialReport(p, options.dryRun));
-  for (const p of plan) logDecision(p, results.get(p), log);
+  let scanned = 0;
+  let quietlyKept = 0;
+  const listStarted = performance.now();
+  for await (const group of first.groups) {
+    scanned++;
+    if (scanned % PROGRESS_EVERY === 0) hooks.onProgress?.({ phase: 'list', done: scanned });
+    const p = planGroup(group, nowMs, options);
+    const report = initialReport(p, options.dryRun);
+    if (p.ttlNote) log.warn({ group: formatLabels(p.labels) }, p.ttlNote);
+    if (isNotable(report)) {
+      results.set(p, report);
+      logDecision(report, log);
+    } else quietlyKept++;
+  }
+  logListing(log, first, listStarted);
+  const plan = [...results.keys()];
 
   let candidates = plan.filter((p) => p.action === 'delete');
   log.info(
-    {
-      scanned: plan.length,
-      stale: plan.filter((p) => p.stale).length,
-      candidates: candidates.length,
-    },
+    { scanned, stale: plan.filter((p) => p.stale).length, candidates: candidates.length },
     'planned sweep',
   );
   await hooks.afterPlan?.(plan);
 
   const guard = options.guards
-    ? guardVerdict(candidates.length, plan.length, options.guards)
+    ? guardVerdict(candidates.length, scanned, options.guards)
     : undefined;
   if (guard) {
     if (options.dryRun) log.warn({}, `a real run would stop here: ${guard}`);
@@ -155,6 +176,13 @@ export async function sweep(
   const interrupted = stopping();
   if (interrupted) markInterrupted(results, sent);
   const groups = [...results.values()];
+  const summary = summarise(
+    groups,
+    scanned,
+    quietlyKept,
+    options.dryRun,
+    performance.now() - started,
+  );
   return {
     gateway: client.baseUrl,
     nowMs,
@@ -163,19 +191,45 @@ export async function sweep(
     ...(guard ? { guard } : {}),
     interrupted,
     groups,
-    summary: summarise(groups, options.dryRun, performance.now() - started),
+    summary,
   };
 }
 
-async function listLogged(client: GatewayClient, log: Log, signal?: AbortSignal): Promise<Listing> {
-  const t = performance.now();
-  const listing = await client.list(signal);
+function logListing(log: Log, listing: Listing, started: number): void {
   log.debug(
-    { groups: listing.groups.length, bytes: listing.bytes, ms: Math.round(performance.now() - t) },
+    {
+      groups: listing.stats.groups,
+      bytes: listing.stats.bytes,
+      ms: Math.round(performance.now() - started),
+    },
     'listed groups',
   );
-  return listing;
 }
+
+/**
+ * Streams a whole listing (so a bad one still throws) but keeps only the groups whose keys are
+ * wanted: memory stays proportional to the candidates, not to the gateway.
+ */
+async function collectKeys(
+  client: GatewayClient,
+  wanted: ReadonlySet<string>,
+  log: Log,
+  signal?: AbortSignal,
+): Promise<{ listing: Listing; found: Map<string, ListedGroup> }> {
+  const started = performance.now();
+  const listing = await client.list(signal);
+  const found = new Map<string, ListedGroup>();
+  for await (const group of listing.groups) {
+    if (!group.labels) continue;
+    const id = keyId(group.labels);
+    if (wanted.has(id)) found.set(id, group);
+  }
+  logListing(log, listing, started);
+  return { listing, found };
+}
+
+const candidateIds = (ps: readonly PlannedGroup[]) =>
+  new Set(ps.flatMap((p) => (p.key ? [keyId(p.key)] : [])));
 
 function clockOf(listing: Listing, localNow: () => number, options: SweepOptions, log: Log) {
   const local = localNow();
@@ -226,10 +280,8 @@ function initialReport(p: PlannedGroup, dryRun: boolean): GroupReport {
   };
 }
 
-function logDecision(p: PlannedGroup, r: GroupReport | undefined, log: Log): void {
-  if (!r) return;
+function logDecision(r: GroupReport, log: Log): void {
   const group = formatLabels(r.labels);
-  if (p.ttlNote) log.warn({ group }, p.ttlNote);
   if (r.outcome === 'skipped')
     log.warn({ group, reason: r.reason }, `skipping group: ${r.detail ?? r.reason}`);
   else if (r.reason === 'future-push-time')
@@ -254,9 +306,9 @@ async function recheck(
   log: Log,
   signal?: AbortSignal,
 ): Promise<PlannedGroup[]> {
-  const second = await listLogged(client, log, signal);
-  const { nowMs } = clockOf(second, localNow, options, log);
-  const verdicts = recheckCandidates(candidates, second.groups, nowMs, options);
+  const { listing, found } = await collectKeys(client, candidateIds(candidates), log, signal);
+  const { nowMs } = clockOf(listing, localNow, options, log);
+  const verdicts = recheckCandidates(candidates, [...found.values()], nowMs, options);
   const keep: PlannedGroup[] = [];
   for (const [p, verdict] of verdicts) {
     if (verdict === 'delete') {
@@ -277,6 +329,12 @@ async function recheck(
   return keep;
 }
 
+/** Listing progress is reported every this many groups. */
+const PROGRESS_EVERY = 1000;
+
+/** How often the gateway's health is checked while deletes are going out. */
+const HEALTH_POLL_MS = 500;
+
 async function deleteAll(
   client: GatewayClient,
   candidates: PlannedGroup[],
@@ -286,29 +344,107 @@ async function deleteAll(
   hooks: SweepHooks,
   sent: Set<PlannedGroup>,
 ): Promise<PlannedGroup[]> {
+  const pacer = new DeletePacer(concurrency);
+  const watcher = watchHealth(client, pacer, log, hooks.stop);
+  const started = performance.now();
+  let done = 0;
   const accepted = await mapLimit(candidates, concurrency, async (p) => {
+    await pacer.acquire(hooks.stop);
     if (hooks.stop?.aborted) return false; // left as not attempted; marked interrupted later
-    // Candidates always carry a key: planGroup only returns 'delete' with one.
-    const path = groupPath(p.key ?? p.labels);
-    const group = formatLabels(p.labels);
-    sent.add(p);
+    const t = performance.now();
+    let pushedBack = true;
     try {
-      const res = await client.deleteGroup(path, hooks.abandon);
-      if (res.status === 202) {
-        log.debug({ group, attempts: res.attempts }, 'delete queued');
-        return true;
-      }
-      const detail = `DELETE answered ${res.status}${res.body ? `: ${res.body}` : ''}${res.attempts > 1 ? ` (after ${res.attempts} attempts)` : ''}`;
-      update(results, p, { outcome: 'failed', reason: 'delete-rejected', detail });
-      log.error({ group, status: res.status }, `delete failed: ${detail}`);
-    } catch (err) {
-      const detail = (err as Error).message;
-      update(results, p, { outcome: 'failed', reason: 'delete-error', detail });
-      log.error({ group }, `delete failed: ${detail}`);
+      const result = await deleteOne(client, p, results, log, hooks, sent);
+      pushedBack = result.pushedBack;
+      return result.ok;
+    } finally {
+      pacer.release(performance.now() - t, pushedBack);
+      done++;
+      hooks.onProgress?.({ phase: 'delete', done, total: candidates.length });
     }
-    return false;
   });
+  await watcher.stop();
+  const { congestionEvents, minWindow } = pacer.stats();
+  log.info(
+    {
+      deletes: candidates.length,
+      ms: Math.round(performance.now() - started),
+      congestionEvents,
+      minWindow,
+    },
+    congestionEvents > 0
+      ? 'deletes sent; slowed down when the gateway queue filled'
+      : 'deletes sent',
+  );
   return candidates.filter((_, i) => accepted[i]);
+}
+
+/** Polls /-/healthy while deletes go out; a full write queue (500) pauses them. */
+function watchHealth(client: GatewayClient, pacer: DeletePacer, log: Log, signal?: AbortSignal) {
+  let running = true;
+  let warned = false;
+  const loop = (async () => {
+    while (running && signal?.aborted !== true) {
+      const status = await client.healthy(signal);
+      if (status === 500) {
+        pacer.congested();
+        if (!warned)
+          log.warn({}, "the gateway's write queue is full (/-/healthy 500); pausing deletes");
+        warned = true;
+      }
+      await sleep(HEALTH_POLL_MS, undefined, signal ? { signal } : {}).catch(() => {});
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** One group's DELETE (two for an ambiguous text-listing key); records failures in `results`. */
+async function deleteOne(
+  client: GatewayClient,
+  p: PlannedGroup,
+  results: Map<PlannedGroup, GroupReport>,
+  log: Log,
+  hooks: SweepHooks,
+  sent: Set<PlannedGroup>,
+): Promise<{ ok: boolean; pushedBack: boolean }> {
+  // Candidates always carry a key: planGroup only returns 'delete' with one.
+  const key = p.key ?? p.labels;
+  // Text listing: the key is `key` or `key`+instance="". Both cannot exist at once (together they
+  // make /metrics fail, so this listing could not have been read), so one DELETE is a no-op.
+  // A fresh group could only be hit if a job re-pushed the *other* key form in between; jobs
+  // push one form, so that is the same narrow race as any re-push (README: Scale).
+  const paths = p.ambiguousInstance
+    ? [groupPath({ ...key, instance: '' }), groupPath(key)]
+    : [groupPath(key)];
+  const group = formatLabels(p.labels);
+  sent.add(p);
+  try {
+    let res = await client.deleteGroup(paths[0] ?? '', hooks.abandon);
+    for (const path of paths.slice(1)) {
+      if (res.status !== 202) break;
+      res = await client.deleteGroup(path, hooks.abandon);
+    }
+    // A retried or 5xx/429 answer means the gateway is struggling: the pacer slows down.
+    const pushedBack = res.attempts > 1 || res.status === 429 || res.status >= 500;
+    if (res.status === 202) {
+      log.debug({ group, attempts: res.attempts }, 'delete queued');
+      return { ok: true, pushedBack };
+    }
+    const detail = `DELETE answered ${res.status}${res.body ? `: ${res.body}` : ''}${res.attempts > 1 ? ` (after ${res.attempts} attempts)` : ''}`;
+    update(results, p, { outcome: 'failed', reason: 'delete-rejected', detail });
+    log.error({ group, status: res.status }, `delete failed: ${detail}`);
+    return { ok: false, pushedBack };
+  } catch (err) {
+    const detail = (err as Error).message;
+    update(results, p, { outcome: 'failed', reason: 'delete-error', detail });
+    log.error({ group }, `delete failed: ${detail}`);
+    return { ok: false, pushedBack: true };
+  }
 }
 
 /** DELETE is only queued by the gateway (spec §4.9): poll until each group is gone or re-pushed. */
@@ -324,14 +460,13 @@ async function confirm(
   const deadline = performance.now() + timeoutMs;
   let wait = 50;
   while (pending.length > 0 && signal?.aborted !== true) {
-    let listing: Listing;
+    let byKey: Map<string, ListedGroup>;
     try {
-      listing = await listLogged(client, log, signal);
+      byKey = (await collectKeys(client, candidateIds(pending), log, signal)).found;
     } catch (err) {
       if (signal?.aborted) break;
       throw err;
     }
-    const byKey = indexByKey(listing.groups);
     const still: PlannedGroup[] = [];
     for (const p of pending) {
       const state = confirmState(p, byKey);
@@ -385,19 +520,35 @@ function markInterrupted(
 
 function summarise(
   groups: readonly GroupReport[],
+  scanned: number,
+  quietlyKept: number,
   dryRun: boolean,
   durationMs: number,
 ): SweepSummary {
   const count = (o: Outcome) => groups.filter((g) => g.outcome === o).length;
   return {
-    scanned: groups.length,
+    scanned,
     stale: groups.filter((g) => g.stale).length,
     deleted: count('deleted'),
     wouldDelete: count('would-delete'),
-    kept: count('kept'),
+    kept: count('kept') + quietlyKept,
     skipped: count('skipped'),
     failed: count('failed'),
     durationMs: Math.round(durationMs),
     dryRun,
   };
+}
+
+/**
+ * Groups worth keeping and listing one by one: everything stale, skipped, failed or kept for a
+ * warning. Fresh and unselected groups are only counted, so memory and output stay small.
+ */
+export function isNotable(g: GroupReport): boolean {
+  return (
+    g.stale ||
+    g.outcome === 'skipped' ||
+    g.outcome === 'failed' ||
+    g.reason === 'future-push-time' ||
+    g.reason === 'interrupted'
+  );
 }

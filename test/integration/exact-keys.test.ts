@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { jsonOf, runCli, sleep } from '../support/cli.ts';
 import { type Gateway, keySet, type Labels, startPushgateway } from '../support/pushgateway.ts';
 
-const STALE_WAIT_MS = 2300; // > TTL (1s) + Date's 1s truncation
+const STALE_WAIT_MS = 3300; // > TTL (2s) + Date's 1s truncation; 2s leaves fresh groups room under load
 
 const manyLabels: Labels = { job: 'wide' };
 for (let i = 0; i < 2000; i++) manyLabels[`l${i}`] = `v${i}`;
@@ -52,7 +52,7 @@ after(() => gw?.stop());
 
 test('deletes exactly the stale groups, whatever their keys', async () => {
   // --force: 11 of 17 groups is over the default --max-delete-ratio, and that is the point here.
-  const result = await runCli(['--url', gw.url, '--ttl', '1s', '--output', 'json', '--force']);
+  const result = await runCli(['--url', gw.url, '--ttl', '2s', '--output', 'json', '--force']);
   const doc = jsonOf(result);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(doc.summary.scanned, stale.length + traps.length);
@@ -69,9 +69,9 @@ test('deletes exactly the stale groups, whatever their keys', async () => {
 });
 
 test('a second run right after finds nothing to do', async () => {
-  // Keep the traps within the 1s TTL so only idempotence is under test.
+  // Keep the traps within the 2s TTL so only idempotence is under test.
   for (const labels of traps) assert.equal(await gw.push(labels), 200);
-  const result = await runCli(['--url', gw.url, '--ttl', '1s', '--output', 'json']);
+  const result = await runCli(['--url', gw.url, '--ttl', '2s', '--output', 'json']);
   assert.equal(result.code, 0, result.stderr);
   const doc = jsonOf(result);
   assert.equal(doc.summary.deleted, 0);

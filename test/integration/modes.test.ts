@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { jsonOf, runCli, sleep } from '../support/cli.ts';
 import { type Gateway, keySet, type Labels, startPushgateway } from '../support/pushgateway.ts';
 
-const STALE_WAIT_MS = 2300;
+const STALE_WAIT_MS = 3300;
 
 const etlDev: Labels = { job: 'etl_orders', run_id: 'r1', env: 'dev' };
 const etlProd: Labels = { job: 'etl_orders', run_id: 'r2', env: 'prod' };
@@ -48,12 +48,12 @@ const all = () => [
   fresh,
 ];
 
-/** Re-push the fresh group so it stays within the 1s TTL however long earlier tests took. */
+/** Re-push the fresh group so it stays within the 2s TTL however long earlier tests took. */
 const refresh = async () => assert.equal(await gw.push(fresh), 200);
 
 test('--dry-run reports what it would delete and deletes nothing', async () => {
   await refresh();
-  const result = await runCli(['--url', gw.url, '--ttl', '1s', '--dry-run', '--output', 'json']);
+  const result = await runCli(['--url', gw.url, '--ttl', '2s', '--dry-run', '--output', 'json']);
   assert.equal(result.code, 0, result.stderr);
   const doc = jsonOf(result);
   assert.equal(doc.dryRun, true);
@@ -65,7 +65,7 @@ test('--dry-run reports what it would delete and deletes nothing', async () => {
 
 test('--check exits 3 when something is stale, deleting nothing', async () => {
   await refresh();
-  const result = await runCli(['--url', gw.url, '--ttl', '1s', '--check']);
+  const result = await runCli(['--url', gw.url, '--ttl', '2s', '--check']);
   assert.equal(result.code, 3, result.stderr);
   assert.match(result.stdout, /^check: scanned 8, stale 7, would delete 6/m);
   assert.deepEqual(keySet(await gw.keys()), keySet(all()));
@@ -83,7 +83,7 @@ test('a false boolean in the environment stays false, and flags beat env', async
   const result = await runCli(
     ['--url', gw.url, '--selector', '{job="nothing_matches"}', '--output', 'json'],
     {
-      PGSWEEP_TTL: '1s',
+      PGSWEEP_TTL: '2s',
       PGSWEEP_CHECK: 'false',
       PGSWEEP_DRY_RUN: 'false',
       PGSWEEP_SELECTOR: '{job=~".+"}',
@@ -103,7 +103,7 @@ test('--selector and --exclude limit the sweep', async () => {
     '--url',
     gw.url,
     '--ttl',
-    '1s',
+    '2s',
     '--selector',
     '{job=~"etl_.*"}',
     '--exclude',
@@ -123,7 +123,7 @@ test('--selector and --exclude limit the sweep', async () => {
 
 test('a full sweep deletes phantoms and recoverable hidden keys, and skips the ambiguous one', async () => {
   await refresh();
-  const result = await runCli(['--url', gw.url, '--ttl', '1s', '--output', 'json']);
+  const result = await runCli(['--url', gw.url, '--ttl', '2s', '--output', 'json']);
   assert.equal(result.code, 0, result.stderr);
   const doc = jsonOf(result);
   const byJob = new Map(doc.groups.map((g) => [g.labels.job, g]));

@@ -64,6 +64,8 @@ export function b64Path(labels: Labels): string {
 
 export interface Gateway {
   readonly port: number;
+  /** The gateway process, for measuring its memory. */
+  readonly pid: number;
   /** Base URL including the route prefix, ending in `/`. */
   readonly url: string;
   readonly prefix: string;
@@ -77,12 +79,17 @@ export interface Gateway {
 }
 
 export async function startPushgateway(
-  options: { routePrefix?: string; args?: string[] } = {},
+  /** startTimeoutMs: restoring a large persistence file happens before the gateway listens. */
+  options: { routePrefix?: string; args?: string[]; startTimeoutMs?: number } = {},
 ): Promise<Gateway> {
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const bin = findPushgatewayBinary();
   const args = [
     '--web.listen-address=127.0.0.1:0',
-    '--persistence.file=',
+    // No shared state between tests, unless the caller names its own file.
+    ...(options.args?.some((a) => a.startsWith('--persistence.file='))
+      ? []
+      : ['--persistence.file=']),
     '--log.format=json',
     ...(options.routePrefix ? [`--web.route-prefix=${options.routePrefix}`] : []),
     ...(options.args ?? []),
@@ -91,8 +98,9 @@ export async function startPushgateway(
   const child: ChildProcess = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new Error('Pushgateway did not report its port within 10s')),
-      10_000,
+      () =>
+        reject(new Error(`Pushgateway did not report its port within ${startTimeoutMs / 1000}s`)),
+      startTimeoutMs,
     );
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -127,6 +135,7 @@ export async function startPushgateway(
 
   return {
     port,
+    pid: child.pid ?? 0,
     url,
     prefix,
     async push(labels, body = 'pgsweep_test_value 1\n', method = 'PUT') {

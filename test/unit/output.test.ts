@@ -4,13 +4,13 @@ import {
   formatJson,
   formatTable,
   type GatewayRun,
-  isNotable,
   OUTPUT_FORMATS,
   type RunResult,
   SCHEMA_VERSION,
   totalSummary,
 } from '../../src/output.ts';
 import type { GroupReport, SweepReport, SweepSummary } from '../../src/sweep.ts';
+import { isNotable } from '../../src/sweep.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 25, 15, 0, 0);
 const HOUR = 3_600_000;

@@ -8,7 +8,6 @@ import {
   indexByKey,
   type PlannedGroup,
   planGroup,
-  planSweep,
   type Rules,
   recheckCandidates,
 } from '../../src/plan.ts';
@@ -199,6 +198,10 @@ describe('planGroup', () => {
     assert.match(p.detail ?? '', /future/);
   });
 });
+
+/** The sweep plans group by group as the listing streams in; this is the same over an array. */
+const planSweep = (groups: readonly ListedGroup[], nowMs: number, r: Rules) =>
+  groups.map((g) => planGroup(g, nowMs, r));
 
 describe('planSweep', () => {
   it('plans every group, in order', () => {

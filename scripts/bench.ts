@@ -1,0 +1,304 @@
+/**
+ * `npm run bench [-- --n 100000 --rounds 3]`: sweeps a real Pushgateway holding N batch-job-shaped
+ * groups, with pgsweep and with a raw baseline that sends the same HTTP requests with no logic,
+ * alternating them, each on a freshly restored gateway. A pusher runs alongside; /-/healthy is
+ * polled throughout. Prints wall time, the pgsweep/baseline ratio, pgsweep's peak RSS, the
+ * gateway's RSS growth and /-/healthy failures. A benchmark, not a test: nothing here gates CI.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Agent, request } from 'undici';
+import { type Gateway, startPushgateway } from '../test/support/pushgateway.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '16' },
+    modes: { type: 'string', default: 'json,text' },
+  },
+});
+const N = Number(args.n);
+const ROUNDS = Number(args.rounds);
+const CONCURRENCY = Number(args.concurrency);
+const MODES = (args.modes ?? 'json,text').split(',') as Array<'json' | 'text'>;
+const BIN = fileURLToPath(new URL('../bin/pgsweep.js', import.meta.url));
+const RSS_HOOK = fileURLToPath(new URL('./bench-rss.mjs', import.meta.url));
+
+const DAGS = Array.from({ length: 50 }, (_, i) => `dag_${String(i).padStart(2, '0')}`);
+const TASKS = Array.from({ length: 20 }, (_, i) => `task_${i}`);
+const uuid = (i: number) =>
+  `${i.toString(16).padStart(8, '0')}-4e1f-4a2b-9c3d-${(i * 2654435761).toString(16).slice(-12).padStart(12, '0')}`;
+
+/** Grouping key path for group i (plain segments: all values are URL-safe). */
+const groupPath = (i: number) =>
+  `/metrics/job/${DAGS[i % DAGS.length]}/run_id/${uuid(i)}/task_id/${TASKS[i % TASKS.length]}`;
+
+const BODY = [
+  ...['duration_seconds', 'rows_processed', 'bytes_written', 'retries', 'exit_code'].map(
+    (m, k) => `batch_${m} ${k * 17 + 1}`,
+  ),
+  '# TYPE batch_step_seconds histogram',
+  ...[0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100].map(
+    (le, k) => `batch_step_seconds_bucket{le="${le}"} ${k + 1}`,
+  ),
+  'batch_step_seconds_bucket{le="+Inf"} 11',
+  'batch_step_seconds_sum 123.4',
+  'batch_step_seconds_count 11',
+  '',
+].join('\n');
+
+const dispatcher = new Agent({ connections: 64, headersTimeout: 600_000, bodyTimeout: 600_000 });
+
+async function call(port: number, method: 'GET' | 'PUT' | 'DELETE', path: string, body?: string) {
+  const res = await request(`http://127.0.0.1:${port}${path}`, {
+    method,
+    body: body ?? null,
+    dispatcher,
+  });
+  await res.body.dump();
+  return res.statusCode;
+}
+
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+function rssKiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'pgsweep-bench-'));
+const seed = join(dir, 'seed.db');
+
+async function populate(): Promise<void> {
+  const started = performance.now();
+  // Unchecked pushes are queued and applied without the O(store) consistency check.
+  const gw = await startPushgateway({
+    args: [
+      '--push.disable-consistency-check',
+      `--persistence.file=${seed}`,
+      '--persistence.interval=1h',
+    ],
+  });
+  await pool(
+    Array.from({ length: N }, (_, i) => i),
+    32,
+    async (i) => {
+      const status = await call(gw.port, 'PUT', groupPath(i), BODY);
+      if (status !== 202 && status !== 200) throw new Error(`populate push ${i}: ${status}`);
+    },
+  );
+  for (;;) {
+    const res = await request(`http://127.0.0.1:${gw.port}/api/v1/metrics`, { dispatcher });
+    const text = await res.body.text();
+    const count = (text.match(/"push_time_seconds":/g) ?? []).length;
+    if (count >= N) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await gw.stop(); // SIGTERM persists the store
+  console.error(`populated ${N} groups in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+}
+
+interface Sample {
+  contender: string;
+  wallMs: number;
+  peakRssMiB?: number;
+  gatewayGrowthMiB: number;
+  healthyFailures: number;
+  pusherMaxMs: number;
+  deleted: number;
+}
+
+/** Starts a gateway restored from the seed, with the consistency check on (the default). */
+async function restored(): Promise<{ gw: Gateway; pid: number }> {
+  const file = join(dir, 'run.db');
+  copyFileSync(seed, file);
+  const gw = await startPushgateway({
+    args: [`--persistence.file=${file}`],
+    startTimeoutMs: 600_000,
+  });
+  const pid = gw.pid;
+  // Wait until the restore is visible and the process has settled.
+  while ((await call(gw.port, 'GET', '/-/healthy')) !== 200)
+    await new Promise((r) => setTimeout(r, 200));
+  return { gw, pid };
+}
+
+async function measure(
+  contender: string,
+  run: (gw: Gateway) => Promise<{ deleted: number; peakRssMiB?: number }>,
+): Promise<Sample> {
+  const { gw, pid } = await restored();
+  const baseRss = rssKiB(pid);
+  let maxRss = baseRss;
+  let healthyFailures = 0;
+  let pusherMaxMs = 0;
+  let running = true;
+  const sampler = (async () => {
+    while (running) {
+      maxRss = Math.max(maxRss, rssKiB(pid));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const health = (async () => {
+    while (running) {
+      const status = await call(gw.port, 'GET', '/-/healthy').catch(() => 0);
+      if (status !== 200) healthyFailures++;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  // A job pushing alongside, as in production: every push is checked against the whole store.
+  const pusher = (async () => {
+    while (running) {
+      const t = performance.now();
+      await call(
+        gw.port,
+        'PUT',
+        '/metrics/job/bench_pusher/instance/live',
+        'bench_alive 1\n',
+      ).catch(() => 0);
+      pusherMaxMs = Math.max(pusherMaxMs, performance.now() - t);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  })();
+  const started = performance.now();
+  const result = await run(gw);
+  const wallMs = performance.now() - started;
+  running = false;
+  await Promise.all([sampler, health, pusher]);
+  await gw.stop();
+  return {
+    contender,
+    wallMs,
+    gatewayGrowthMiB: (maxRss - baseRss) / 1024,
+    healthyFailures,
+    pusherMaxMs,
+    ...result,
+  };
+}
+
+/** The same requests pgsweep sends for this mode (list, re-list, deletes, confirm), no logic. */
+async function baseline(gw: Gateway, mode: 'json' | 'text') {
+  const list = mode === 'json' ? '/api/v1/metrics' : '/metrics';
+  await call(gw.port, 'GET', list);
+  await call(gw.port, 'GET', list);
+  // Text mode deletes both key forms of instance-less groups; these keys have no instance.
+  const paths = Array.from({ length: N }, (_, i) => groupPath(i));
+  const all = mode === 'text' ? paths.flatMap((p) => [p, `${p}/instance@base64/=`]) : paths;
+  let deleted = 0;
+  await pool(all, CONCURRENCY, async (p) => {
+    if ((await call(gw.port, 'DELETE', p)) === 202) deleted++;
+  });
+  await call(gw.port, 'GET', list);
+  return { deleted: mode === 'text' ? deleted / 2 : deleted };
+}
+
+function pgsweep(
+  gw: Gateway,
+  mode: 'json' | 'text',
+): Promise<{ deleted: number; peakRssMiB: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        RSS_HOOK,
+        BIN,
+        '--url',
+        gw.url,
+        '--ttl',
+        '1s',
+        '--force',
+        '--output',
+        'json',
+        '--listing',
+        mode,
+        '--concurrency',
+        String(CONCURRENCY),
+        '--exclude',
+        '{job="bench_pusher"}',
+        '--log-level',
+        'warn',
+        '--timeout',
+        '10m',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const rss = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(err)?.[1] ?? Number.NaN);
+      if (code !== 0) return reject(new Error(`pgsweep exited ${code}: ${err.slice(-2000)}`));
+      const doc = JSON.parse(out) as { summary: { deleted: number } };
+      resolve({ deleted: doc.summary.deleted, peakRssMiB: rss / 1024 });
+    });
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+await populate();
+const samples: Sample[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  for (const mode of MODES) {
+    // Alternate the order so drift in the machine's state does not favour one side.
+    const order = round % 2 === 0 ? ['baseline', 'pgsweep'] : ['pgsweep', 'baseline'];
+    for (const who of order) {
+      const name = `${who} (${mode})`;
+      const sample =
+        who === 'baseline'
+          ? await measure(name, (gw) => baseline(gw, mode))
+          : await measure(name, (gw) => pgsweep(gw, mode));
+      console.error(
+        `round ${round + 1}: ${name}: ${(sample.wallMs / 1000).toFixed(1)}s, deleted ${sample.deleted}, gateway +${sample.gatewayGrowthMiB.toFixed(0)} MiB, healthy failures ${sample.healthyFailures}${sample.peakRssMiB ? `, pgsweep peak ${sample.peakRssMiB.toFixed(0)} MiB` : ''}`,
+      );
+      samples.push(sample);
+    }
+  }
+}
+
+console.log(`\nN = ${N} groups, ${ROUNDS} round(s), concurrency ${CONCURRENCY}, medians:`);
+console.log(
+  'listing | baseline s | pgsweep s | ratio | pgsweep peak RSS MiB | gateway growth MiB (baseline / pgsweep) | healthy failures (b / p) | pusher max s (b / p)',
+);
+for (const mode of MODES) {
+  const of = (who: string) => samples.filter((s) => s.contender === `${who} (${mode})`);
+  const b = of('baseline');
+  const p = of('pgsweep');
+  const mid = (xs: Sample[], f: (s: Sample) => number) => median(xs.map(f));
+  console.log(
+    [
+      mode,
+      (mid(b, (s) => s.wallMs) / 1000).toFixed(1),
+      (mid(p, (s) => s.wallMs) / 1000).toFixed(1),
+      (mid(p, (s) => s.wallMs) / mid(b, (s) => s.wallMs)).toFixed(2),
+      mid(p, (s) => s.peakRssMiB ?? Number.NaN).toFixed(0),
+      `${mid(b, (s) => s.gatewayGrowthMiB).toFixed(0)} / ${mid(p, (s) => s.gatewayGrowthMiB).toFixed(0)}`,
+      `${b.reduce((n, s) => n + s.healthyFailures, 0)} / ${p.reduce((n, s) => n + s.healthyFailures, 0)}`,
+      `${(mid(b, (s) => s.pusherMaxMs) / 1000).toFixed(1)} / ${(mid(p, (s) => s.pusherMaxMs) / 1000).toFixed(1)}`,
+    ].join(' | '),
+  );
+}
+await dispatcher.close();
+rmSync(dir, { recursive: true, force: true });

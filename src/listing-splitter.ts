@@ -1,0 +1,221 @@
+/**
+ * Splits the `GET /api/v1/metrics` body into its groups as the bytes arrive, so a sweep never holds
+ * the whole listing (277 MB at 100k groups) or its parse tree in memory. It only tracks structure:
+ * depth, strings and the top-level `"data"` array. Each element of that array is handed over as its
+ * own JSON text; everything else (the "skeleton", e.g. `{"status":"success","data":[]}`) is kept and
+ * checked at the end. Any bytes that do not form complete JSON make `finish()` throw.
+ *
+ * Scanning bytes is safe for UTF-8: multi-byte sequences never contain ASCII structural bytes.
+ */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const LBRACE = 0x7b;
+const RBRACE = 0x7d;
+const LBRACKET = 0x5b;
+const RBRACKET = 0x5d;
+const COMMA = 0x2c;
+
+/** A skeleton larger than this means the body is not the listing we know; give up early. */
+const MAX_SKELETON_BYTES = 1 << 20;
+/** Top-level keys longer than this are never "data"; only their start is kept. */
+const MAX_KEY_BYTES = 64;
+
+export class ListingSyntaxError extends Error {}
+
+function isSpace(b: number): boolean {
+  return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+export class ListingSplitter {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** Inside the top-level "data" array, between its brackets. */
+  private inData = false;
+  private inElement = false;
+  /** The element is a string or scalar (ends at `,`/`]`), not an object or array. */
+  private scalarElement = false;
+  private elementParts: Buffer[] = [];
+  private skeletonParts: Buffer[] = [];
+  private skeletonBytes = 0;
+  private keyParts: Buffer[] | undefined;
+  private keyBytes = 0;
+  private lastTopLevelString = '';
+  private firstByteSeen = false;
+  bytes = 0;
+  elements = 0;
+
+  constructor(private readonly onElement: (json: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    const n = chunk.length;
+    // Where the current skeleton or element segment started in this chunk (-1: none).
+    let segment = this.inData && !this.inElement ? -1 : 0;
+    let nextQuote = -1;
+    let nextBackslash = -1;
+    if (!this.firstByteSeen && n > 0) {
+      const first = chunk.findIndex((b) => !isSpace(b));
+      if (first >= 0) {
+        this.firstByteSeen = true;
+        if (chunk[first] !== LBRACE) {
+          const looksHtml = chunk[first] === 0x3c;
+          throw new ListingSyntaxError(
+            `listing is not valid JSON${looksHtml ? ' (looks like HTML: is --url the Pushgateway?)' : ''}: it does not start with "{"`,
+          );
+        }
+      }
+    }
+
+    for (let i = 0; i < n; i++) {
+      if (this.inString) {
+        if (this.escaped) {
+          this.escaped = false;
+          continue;
+        }
+        // Jump to the next quote or backslash instead of stepping through every byte.
+        if (nextQuote < i) nextQuote = indexOrEnd(chunk, QUOTE, i);
+        if (nextBackslash < i) nextBackslash = indexOrEnd(chunk, BACKSLASH, i);
+        if (nextBackslash < nextQuote) {
+          i = nextBackslash;
+          this.escaped = true;
+          continue;
+        }
+        if (nextQuote === n) {
+          i = n - 1;
+          continue;
+        }
+        i = nextQuote;
+        this.inString = false;
+        if (this.keyParts && this.depth === 1) this.endTopLevelString(chunk, i);
+        continue;
+      }
+
+      const b = chunk[i] as number;
+      if (this.inData && this.depth === 1 && !this.inElement) {
+        // Between elements of "data": skip separators, find the next element or the closing `]`.
+        if (isSpace(b) || b === COMMA) continue;
+        if (b === RBRACKET) {
+          this.inData = false; // back in the top-level object, still at depth 1
+          segment = i; // `]` starts the next skeleton segment
+          continue;
+        }
+        this.inElement = true;
+        this.scalarElement = b !== LBRACE && b !== LBRACKET;
+        segment = i;
+      }
+
+      switch (b) {
+        case QUOTE:
+          this.inString = true;
+          if (this.depth === 1 && !this.inData) {
+            this.keyParts = [];
+            this.keyBytes = 0;
+            this.keyStart = i + 1;
+          }
+          break;
+        case LBRACE:
+        case LBRACKET:
+          if (
+            b === LBRACKET &&
+            this.depth === 1 &&
+            !this.inData &&
+            this.lastTopLevelString === 'data'
+          ) {
+            // Skeleton keeps `[`; the elements are handed over one by one.
+            this.addSkeleton(chunk.subarray(segment, i + 1));
+            segment = -1;
+            this.inData = true;
+            this.lastTopLevelString = '';
+            // The data array's interior stays at depth 1, so each group object sits at depth 2.
+            continue;
+          }
+          this.depth++;
+          break;
+        case RBRACE:
+        case RBRACKET:
+          this.depth--;
+          if (this.depth < 0)
+            throw new ListingSyntaxError('listing is not valid JSON: unbalanced brackets');
+          if (this.inElement && !this.scalarElement && this.depth === 1) {
+            this.emit(chunk.subarray(segment, i + 1));
+            segment = -1;
+          } else if (this.inElement && this.scalarElement && this.depth === 0 && b === RBRACKET) {
+            // `]` closing "data" right after a scalar element.
+            this.depth = 1;
+            this.emit(chunk.subarray(segment, i));
+            this.inData = false;
+            segment = i;
+          }
+          break;
+        case COMMA:
+          if (this.inElement && this.scalarElement && this.depth === 1) {
+            this.emit(chunk.subarray(segment, i));
+            segment = -1;
+          }
+          break;
+        default:
+          break;
+      }
+    }
+
+    // Carry unfinished segments over to the next chunk.
+    if (segment >= 0) {
+      const rest = chunk.subarray(segment);
+      if (this.inElement) this.elementParts.push(rest);
+      else if (!this.inData) this.addSkeleton(rest);
+    }
+    if (this.inString && this.keyParts && this.depth === 1 && !this.inData) {
+      if (this.keyBytes < MAX_KEY_BYTES) {
+        const part = chunk.subarray(Math.max(this.keyStart, 0));
+        this.keyParts.push(part);
+        this.keyBytes += part.length;
+      }
+    }
+    this.keyStart = -1;
+  }
+
+  private keyStart = -1;
+
+  private endTopLevelString(chunk: Buffer, end: number): void {
+    const parts = this.keyParts ?? [];
+    if (this.keyBytes < MAX_KEY_BYTES) parts.push(chunk.subarray(Math.max(this.keyStart, 0), end));
+    this.lastTopLevelString = Buffer.concat(parts).toString('utf8');
+    this.keyParts = undefined;
+  }
+
+  private addSkeleton(part: Buffer): void {
+    this.skeletonBytes += part.length;
+    if (this.skeletonBytes > MAX_SKELETON_BYTES) {
+      throw new ListingSyntaxError('listing has an unexpected shape (no "data" array of groups)');
+    }
+    // Copy: the chunk's memory must not stay pinned for the whole listing.
+    this.skeletonParts.push(Buffer.from(part));
+  }
+
+  private emit(last: Buffer): void {
+    const parts = this.elementParts;
+    const json = parts.length === 0 ? last : Buffer.concat([...parts, last]);
+    this.elementParts = [];
+    this.inElement = false;
+    this.scalarElement = false;
+    this.elements++;
+    this.onElement(json);
+  }
+
+  /** The skeleton (everything but the groups) as JSON text; throws if the body was incomplete. */
+  finish(): string {
+    if (!this.firstByteSeen) throw new ListingSyntaxError('listing is empty');
+    if (this.inString || this.inElement || this.inData || this.depth !== 0) {
+      throw new ListingSyntaxError(
+        'listing is not valid JSON: it ends before its last bracket (truncated)',
+      );
+    }
+    return Buffer.concat(this.skeletonParts).toString('utf8');
+  }
+}
+
+function indexOrEnd(chunk: Buffer, byte: number, from: number): number {
+  const at = chunk.indexOf(byte, from);
+  return at < 0 ? chunk.length : at;
+}

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createExpositionParser, parseSeriesLine } from '../../src/exposition.ts';
+import type { ListedGroup } from '../../src/listing.ts';
+
+const PAGE = [
+  'a{instance="i\\"q",job="y"} 1',
+  '# TYPE pgsweep_ttl_seconds untyped',
+  'pgsweep_ttl_seconds{instance="i\\"q",job="y"} 60',
+  '# HELP push_failure_time_seconds Last Unix time when changing this group in the Pushgateway failed.',
+  '# TYPE push_failure_time_seconds gauge',
+  'push_failure_time_seconds{instance="i\\"q",job="y"} 0',
+  'push_failure_time_seconds{instance="",job="x",run_id="r1"} 0',
+  'push_failure_time_seconds{instance="",job="x",run_id="r1",x="spoof"} 9e+18',
+  '# TYPE push_time_seconds gauge',
+  'push_time_seconds{instance="i\\"q",job="y"} 1.7956262147116663e+09',
+  'push_time_seconds{instance="",job="x",run_id="r1"} 1.7956262146826265e+09',
+  'push_time_seconds{instance="",job="multi\\nline\\\\",run_id="r2"} 0',
+  'pushgateway_build_info{branch="debian/sid",version="1.5.1"} 1',
+  '',
+].join('\n');
+
+function parse(body: string, chunk = body.length): ListedGroup[] {
+  const parser = createExpositionParser();
+  const bytes = Buffer.from(body);
+  for (let i = 0; i < bytes.length; i += chunk) parser.push(bytes.subarray(i, i + chunk));
+  return parser.finish().rest;
+}
+
+describe('parseSeriesLine', () => {
+  it('reads labels with escapes and the value', () => {
+    assert.deepEqual(parseSeriesLine('{a="1",b="x\\"y\\\\z\\n"} 1.5'), {
+      labels: { a: '1', b: 'x"y\\z\n' },
+      value: '1.5',
+    });
+    assert.deepEqual(parseSeriesLine(' 7'), { labels: {}, value: '7' });
+  });
+
+  it('rejects broken lines', () => {
+    assert.equal(parseSeriesLine('{a=1} 1'), undefined);
+    assert.equal(parseSeriesLine('{a="1} 1'), undefined);
+    assert.equal(parseSeriesLine('{a="\\q"} 1'), undefined);
+  });
+});
+
+describe('createExpositionParser', () => {
+  it('turns push_time_seconds series into groups, marking instance="" as ambiguous', () => {
+    const groups = parse(PAGE);
+    const byJob = new Map(groups.map((g) => [g.labels?.job, g]));
+    assert.equal(groups.length, 3);
+    assert.deepEqual(byJob.get('y')?.labels, { instance: 'i"q', job: 'y' });
+    assert.equal(byJob.get('y')?.ambiguousInstance, undefined);
+    assert.equal(byJob.get('y')?.declaredTtl, '60');
+    assert.deepEqual(byJob.get('x')?.labels, { job: 'x', run_id: 'r1' });
+    assert.equal(byJob.get('x')?.ambiguousInstance, true);
+    assert.equal(
+      byJob.get('x')?.pushFailureTime,
+      '0',
+      'a spoofed series with extra labels is not this group',
+    );
+    assert.deepEqual(byJob.get('multi\nline\\')?.labels, { job: 'multi\nline\\', run_id: 'r2' });
+  });
+
+  it('gives the same groups for any chunk size', () => {
+    const whole = parse(PAGE);
+    for (const size of [1, 2, 3, 7, 64]) assert.deepEqual(parse(PAGE, size), whole);
+  });
+
+  it('rejects a page cut mid-line, or without the gateway build info line', () => {
+    assert.throws(() => parse(PAGE.slice(0, -5)), /truncated/);
+    assert.throws(() => parse(''), /pushgateway_build_info/);
+    assert.throws(() => parse('push_time_seconds{job="x"} 1\n'), /pushgateway_build_info/);
+  });
+});
