@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
-import { createClient } from './client.ts';
+import { createClient, type GatewayClient } from './client.ts';
 import {
+  type CommandName,
   type Config,
   configPath,
   DEFAULTS,
@@ -17,11 +18,22 @@ import {
 } from './config.ts';
 import { parseConfigFile } from './config-file.ts';
 import { type RequestSettings, requestSettings } from './credentials.ts';
+import { doctorGateway } from './doctor.ts';
 import { formatDuration } from './duration.ts';
 import { ExitCode, type ExitCodeValue, PgsweepError, UsageError } from './errors.ts';
+import { createProbe, type Probe } from './http-probe.ts';
+import { inspectGateway } from './inspect.ts';
 import type { Log } from './log.ts';
 import { createLogger } from './logger.ts';
 import { formatJson, formatTable, type GatewayRun, type RunResult } from './output.ts';
+import { createProgress } from './progress.ts';
+import {
+  formatDoctorJson,
+  formatDoctorTable,
+  formatInspectJson,
+  formatInspectTable,
+  type GatewayResult,
+} from './report-output.ts';
 import { sweep } from './sweep.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -39,6 +51,164 @@ function withEnv(flags: string, description: string, extra = ''): Option {
   return new Option(flags, `${description}${extra ? ` ${extra}` : ''} [env: ${envName(long)}]`);
 }
 
+/**
+ * Every option, defined once. Each entry builds a fresh Option, so the sweep (the root command)
+ * and the subcommands can each add the shared ones.
+ */
+const OPTIONS = {
+  url: () =>
+    withEnv(
+      '--url <url>',
+      'Pushgateway base URL, including any route prefix; repeat for several',
+      `(default: ${DEFAULTS.url})`,
+    ).argParser(collect),
+  ttl: () =>
+    withEnv('--ttl <duration>', 'delete groups older than this, e.g. 90m, 2h, 7d (required)'),
+  rule: () =>
+    withEnv(
+      '--rule <matchers=duration>',
+      'per-selector TTL, e.g. \'{job=~"ci_.*"}=30m\'; first match wins',
+    ).argParser(collect),
+  ignoreDeclaredTtl: () =>
+    withEnv('--ignore-declared-ttl', 'ignore pgsweep_ttl_seconds gauges that groups push'),
+  dryRun: () => withEnv('--dry-run', 'plan and report, delete nothing'),
+  check: () => withEnv('--check', 'like --dry-run, but exit 3 when any group is stale'),
+  selector: () =>
+    withEnv(
+      '--selector <matchers>',
+      'only consider groups matching, e.g. \'{job=~"etl_.*"}\'; repeatable, OR-ed',
+    ).argParser(collect),
+  exclude: () =>
+    withEnv('--exclude <matchers>', 'never touch groups matching; repeatable').argParser(collect),
+  config: () =>
+    withEnv('--config <file>', 'YAML or JSON file with the same settings (camelCase keys)'),
+  username: () =>
+    withEnv(
+      '--username <name>',
+      'basic auth user; password from --password-file or PGSWEEP_PASSWORD',
+    ),
+  passwordFile: () => withEnv('--password-file <path>', 'file holding the basic auth password'),
+  bearerTokenFile: () =>
+    withEnv('--bearer-token-file <path>', 'file holding a bearer token (or PGSWEEP_BEARER_TOKEN)'),
+  header: () =>
+    withEnv('--header <header>', "extra request header 'Name: value'; repeatable").argParser(
+      collect,
+    ),
+  caFile: () => withEnv('--ca-file <path>', 'PEM CA bundle to verify the gateway certificate'),
+  certFile: () => withEnv('--cert-file <path>', 'PEM client certificate (with --key-file)'),
+  keyFile: () => withEnv('--key-file <path>', 'PEM client key'),
+  insecureSkipVerify: () =>
+    withEnv('--insecure-skip-verify', 'do not verify the gateway certificate (unsafe)'),
+  maxDeletes: () =>
+    withEnv(
+      '--max-deletes <n>',
+      'delete nothing if more than n groups would go; 0 = no limit',
+      `(default: ${DEFAULTS.maxDeletes})`,
+    ),
+  maxDeleteRatio: () =>
+    withEnv(
+      '--max-delete-ratio <fraction>',
+      'delete nothing if more than this share of all groups would go (checked above 10 deletes)',
+      `(default: ${DEFAULTS.maxDeleteRatio})`,
+    ),
+  force: () => withEnv('--force', 'delete even when --max-deletes or --max-delete-ratio trips'),
+  trustLocalClock: () =>
+    withEnv(
+      '--trust-local-clock',
+      "age groups by this machine's clock when the gateway sends no Date",
+    ),
+  output: () =>
+    withEnv(
+      '--output <format>',
+      'result format on stdout: table or json',
+      `(default: ${DEFAULTS.output})`,
+    ),
+  concurrency: () =>
+    withEnv('--concurrency <n>', 'parallel DELETE requests', `(default: ${DEFAULTS.concurrency})`),
+  timeout: () =>
+    withEnv(
+      '--timeout <duration>',
+      'per-request timeout; also how long to wait for deletes to show',
+      `(default: ${DEFAULTS.timeout})`,
+    ),
+  listing: () =>
+    withEnv(
+      '--listing <mode>',
+      'read groups from the json API or the lighter text page: json or text',
+      `(default: ${DEFAULTS.listing})`,
+    ),
+  logLevel: () =>
+    withEnv(
+      '--log-level <level>',
+      `stderr log level: ${LOG_LEVELS.join(', ')}`,
+      `(default: ${DEFAULTS.logLevel})`,
+    ),
+  recheck: () =>
+    withEnv(
+      '--no-recheck',
+      'skip the second listing that protects groups re-pushed during the sweep',
+    ),
+  fix: () =>
+    withEnv(
+      '--fix',
+      'delete the groups named as the cause, at once and regardless of age, then check again',
+    ),
+} as const satisfies Record<string, () => Option>;
+
+type OptionName = keyof typeof OPTIONS;
+
+/** The sweep's options, in help order. */
+const SWEEP_OPTIONS: readonly OptionName[] = [
+  'url',
+  'ttl',
+  'rule',
+  'ignoreDeclaredTtl',
+  'dryRun',
+  'check',
+  'selector',
+  'exclude',
+  'config',
+  'username',
+  'passwordFile',
+  'bearerTokenFile',
+  'header',
+  'caFile',
+  'certFile',
+  'keyFile',
+  'insecureSkipVerify',
+  'maxDeletes',
+  'maxDeleteRatio',
+  'force',
+  'trustLocalClock',
+  'output',
+  'concurrency',
+  'timeout',
+  'listing',
+  'logLevel',
+  'recheck',
+];
+
+/** Connection and output options every command takes (flags, env and config file alike). */
+const SHARED_OPTIONS: ReadonlySet<OptionName> = new Set([
+  'url',
+  'config',
+  'username',
+  'passwordFile',
+  'bearerTokenFile',
+  'header',
+  'caFile',
+  'certFile',
+  'keyFile',
+  'insecureSkipVerify',
+  'output',
+  'timeout',
+  'logLevel',
+]);
+
+const FOOTER = `
+Secrets: PGSWEEP_PASSWORD and PGSWEEP_BEARER_TOKEN, or the *-file flags; never
+flag values. Repeatable settings take one value per line in the environment.`;
+
 const EXAMPLES = `
 Examples:
   $ pgsweep --url http://pushgateway:9091 --ttl 2h
@@ -47,157 +217,193 @@ Examples:
   $ pgsweep --ttl 2h --rule '{job="nightly_report"}=36h' --rule '{job=~"ci_.*"}=30m'
   $ PGSWEEP_PASSWORD=... pgsweep --url https://pgw:9091 --username sweeper --ca-file ca.pem --ttl 2h
   $ pgsweep --check --ttl 2h --output json    # CI smoke step: exit 3 if anything is stale
-
-Secrets: PGSWEEP_PASSWORD and PGSWEEP_BEARER_TOKEN, or the *-file flags; never
-flag values. Repeatable settings take one value per line in the environment.
+  $ pgsweep inspect --url http://pushgateway:9091    # why is the gateway big?
+  $ pgsweep doctor --url http://pushgateway:9091 --fix
+${FOOTER}
 Exit codes: 0 success or nothing to do, 1 runtime failure or guard tripped,
             2 usage error, 3 stale groups found with --check, 130/143 on
             SIGINT/SIGTERM.
 `;
 
-export function buildProgram(): Command {
-  return (
-    new Command('pgsweep')
-      .description(
-        'Delete Pushgateway metric groups whose last successful push is older than a TTL.',
-      )
-      .version(version, '-V, --version', 'print the version')
-      .helpOption('-h, --help', 'show this help')
-      .addOption(
-        withEnv(
-          '--url <url>',
-          'Pushgateway base URL, including any route prefix; repeat for several',
-          `(default: ${DEFAULTS.url})`,
-        ).argParser(collect),
-      )
-      .addOption(
-        withEnv('--ttl <duration>', 'delete groups older than this, e.g. 90m, 2h, 7d (required)'),
-      )
-      .addOption(
-        withEnv(
-          '--rule <matchers=duration>',
-          'per-selector TTL, e.g. \'{job=~"ci_.*"}=30m\'; first match wins',
-        ).argParser(collect),
-      )
-      .addOption(
-        withEnv('--ignore-declared-ttl', 'ignore pgsweep_ttl_seconds gauges that groups push'),
-      )
-      .addOption(withEnv('--dry-run', 'plan and report, delete nothing'))
-      .addOption(withEnv('--check', 'like --dry-run, but exit 3 when any group is stale'))
-      .addOption(
-        withEnv(
-          '--selector <matchers>',
-          'only consider groups matching, e.g. \'{job=~"etl_.*"}\'; repeatable, OR-ed',
-        ).argParser(collect),
-      )
-      .addOption(
-        withEnv('--exclude <matchers>', 'never touch groups matching; repeatable').argParser(
-          collect,
-        ),
-      )
-      .addOption(
-        withEnv('--config <file>', 'YAML or JSON file with the same settings (camelCase keys)'),
-      )
-      .addOption(
-        withEnv(
-          '--username <name>',
-          'basic auth user; password from --password-file or PGSWEEP_PASSWORD',
-        ),
-      )
-      .addOption(withEnv('--password-file <path>', 'file holding the basic auth password'))
-      .addOption(
-        withEnv(
-          '--bearer-token-file <path>',
-          'file holding a bearer token (or PGSWEEP_BEARER_TOKEN)',
-        ),
-      )
-      .addOption(
-        withEnv('--header <header>', "extra request header 'Name: value'; repeatable").argParser(
-          collect,
-        ),
-      )
-      .addOption(withEnv('--ca-file <path>', 'PEM CA bundle to verify the gateway certificate'))
-      .addOption(withEnv('--cert-file <path>', 'PEM client certificate (with --key-file)'))
-      .addOption(withEnv('--key-file <path>', 'PEM client key'))
-      .addOption(
-        withEnv('--insecure-skip-verify', 'do not verify the gateway certificate (unsafe)'),
-      )
-      .addOption(
-        withEnv(
-          '--max-deletes <n>',
-          'delete nothing if more than n groups would go; 0 = no limit',
-          `(default: ${DEFAULTS.maxDeletes})`,
-        ),
-      )
-      .addOption(
-        withEnv(
-          '--max-delete-ratio <fraction>',
-          'delete nothing if more than this share of all groups would go (checked above 10 deletes)',
-          `(default: ${DEFAULTS.maxDeleteRatio})`,
-        ),
-      )
-      .addOption(withEnv('--force', 'delete even when --max-deletes or --max-delete-ratio trips'))
-      .addOption(
-        withEnv(
-          '--trust-local-clock',
-          "age groups by this machine's clock when the gateway sends no Date",
-        ),
-      )
-      .addOption(
-        withEnv(
-          '--output <format>',
-          'result format on stdout: table or json',
-          `(default: ${DEFAULTS.output})`,
-        ),
-      )
-      .addOption(
-        withEnv(
-          '--concurrency <n>',
-          'parallel DELETE requests',
-          `(default: ${DEFAULTS.concurrency})`,
-        ),
-      )
-      .addOption(
-        withEnv(
-          '--timeout <duration>',
-          'per-request timeout; also how long to wait for deletes to show',
-          `(default: ${DEFAULTS.timeout})`,
-        ),
-      )
-      .addOption(
-        withEnv(
-          '--log-level <level>',
-          `stderr log level: ${LOG_LEVELS.join(', ')}`,
-          `(default: ${DEFAULTS.logLevel})`,
-        ),
-      )
-      .addOption(
-        withEnv(
-          '--no-recheck',
-          'skip the second listing that protects groups re-pushed during the sweep',
-        ),
-      )
-      .addHelpText('after', EXAMPLES)
-      // Fixed width so --help is identical everywhere (and to the copy in the README).
-      .configureHelp({ helpWidth: 80 })
-      .showSuggestionAfterError(true)
-      .exitOverride()
-      .configureOutput({
-        // Usage errors: one line naming the problem and where to look.
-        outputError: (text, write) =>
-          write(`pgsweep: ${text.trim().replace(/\s*\n\s*/g, ' ')} (see pgsweep --help)\n`),
-      })
-  );
+const INSPECT_EXAMPLES = `
+Examples:
+  $ pgsweep inspect --url http://pushgateway:9091
+  $ pgsweep inspect --url http://pushgateway:9091 --output json | jq '.gateways[0].labels'
+
+Reports group count and listing size, groups and series per job, distinct values
+per grouping label (flagging unbounded ones such as run_id), the age
+distribution and oldest groups, never-succeeded groups and groups whose last
+push failed. Sends only GETs: deletes nothing.
+${FOOTER}
+Exit codes: 0 report printed, 1 gateway unreachable or listing unreadable,
+            2 usage error, 130/143 on SIGINT/SIGTERM.
+`;
+
+const DOCTOR_EXAMPLES = `
+Examples:
+  $ pgsweep doctor --url http://pushgateway:9091
+  $ pgsweep doctor --url http://pushgateway:9091 --fix
+
+Checks for: a full write queue (/-/healthy), a listing that crashes, a scrape
+(/metrics) that fails, colliding {job="x"} and {job="x", instance=""} groups,
+never-succeeded (phantom) groups, and keys that are not valid UTF-8.
+--fix deletes only never-succeeded groups and the group that crashes the
+listing, each through its exact key, then checks again. It never deletes a
+group that has had a successful push.
+${FOOTER}
+Exit codes: 0 healthy (with --fix: at the re-check), 1 problems found or left,
+            or a runtime failure, 2 usage error, 130/143 on SIGINT/SIGTERM.
+`;
+
+/** What the command line asked for: which command, and the flags given for it. */
+export interface Chosen {
+  readonly command: CommandName;
+  readonly flags: FlagValues;
+}
+
+/** Commander option key (camelCase attribute name) of each option, e.g. `recheck` for --no-recheck. */
+function attributeOf(name: OptionName): string {
+  return OPTIONS[name]().attributeName();
+}
+
+function addOptions(cmd: Command, names: readonly OptionName[]): Command {
+  for (const name of names) cmd.addOption(OPTIONS[name]());
+  return cmd;
 }
 
 /** Only values given on the command line: env, config file and defaults are applied by resolveConfig. */
-function flagValues(program: Command): FlagValues {
-  const opts = program.opts<Record<string, unknown>>();
+function cliValues(cmd: Command): Record<string, unknown> {
+  const opts = cmd.opts<Record<string, unknown>>();
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(opts)) {
-    if (program.getOptionValueSource(key) === 'cli') out[key] = opts[key];
+    if (cmd.getOptionValueSource(key) === 'cli') out[key] = opts[key];
   }
-  return out as FlagValues;
+  return out;
+}
+
+/** Tiny edit distance, for "did you mean inspect?" on a mistyped command. */
+function closeTo(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return (prev[b.length] ?? 99) <= 2;
+}
+
+export function buildProgram(): { program: Command; chosen: () => Chosen | undefined } {
+  let chosen: Chosen | undefined;
+  const program = new Command('pgsweep')
+    .description('Delete Pushgateway metric groups whose last successful push is older than a TTL.')
+    .usage('[options]\n       pgsweep <command> [options]')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    // Our own `help [command]` (below): commander's prints the whole help on a typo.
+    .helpCommand(false)
+    // Options after a command name belong to that command: `pgsweep doctor --help` is doctor's.
+    .enablePositionalOptions()
+    // Fixed width so --help is identical everywhere (and to the copy in the README).
+    .configureHelp({ helpWidth: 80 })
+    .showSuggestionAfterError(true)
+    .exitOverride();
+  const sweepOnly = new Set(
+    SWEEP_OPTIONS.filter((n) => !SHARED_OPTIONS.has(n)).map((n) => OPTIONS[n]().long),
+  );
+  const usageErrors = (cmd: Command, name: string) =>
+    cmd.configureOutput({
+      // Usage errors: one line naming the problem and where to look.
+      outputError: (text, write) => {
+        const flag = /unknown option '(--[a-z-]+)'/.exec(text)?.[1];
+        const hint =
+          name !== 'pgsweep' && flag && sweepOnly.has(flag) ? `: ${flag} is a sweep option` : '';
+        write(`pgsweep: ${text.trim().replace(/\s*\n\s*/g, ' ')}${hint} (see ${name} --help)\n`);
+      },
+    });
+  usageErrors(program, 'pgsweep');
+  addOptions(program, SWEEP_OPTIONS).addHelpText('after', EXAMPLES);
+
+  const shared = SWEEP_OPTIONS.filter((n) => SHARED_OPTIONS.has(n));
+  const subcommands: Array<{
+    name: 'inspect' | 'doctor';
+    description: string;
+    extra: OptionName[];
+    help: string;
+  }> = [
+    {
+      name: 'inspect',
+      description: 'report what the gateway holds: why is it big? (read-only)',
+      extra: [],
+      help: INSPECT_EXAMPLES,
+    },
+    {
+      name: 'doctor',
+      description: 'find the states that break a gateway for everyone; --fix repairs them',
+      extra: ['fix'],
+      help: DOCTOR_EXAMPLES,
+    },
+  ];
+  for (const sub of subcommands) {
+    const cmd = program
+      .command(sub.name)
+      .description(sub.description)
+      .helpOption('-h, --help', 'show this help');
+    usageErrors(cmd, `pgsweep ${sub.name}`);
+    addOptions(cmd, [...sub.extra, ...shared]).addHelpText('after', sub.help);
+    cmd.action(() => {
+      // Options given before the command name were parsed by the root: keep the shared ones.
+      const before = cliValues(program);
+      for (const key of Object.keys(before)) {
+        const name = SWEEP_OPTIONS.find((n) => attributeOf(n) === key);
+        if (name && SHARED_OPTIONS.has(name)) continue;
+        const flag = program.options.find((o) => o.attributeName() === key)?.long ?? key;
+        cmd.error(`error: option '${flag}' is for the sweep; pgsweep ${sub.name} does not take it`);
+      }
+      const after = cliValues(cmd);
+      const merged: Record<string, unknown> = { ...before, ...after };
+      for (const key of Object.keys(after)) {
+        const a = before[key];
+        const b = after[key];
+        if (Array.isArray(a) && Array.isArray(b)) merged[key] = [...a, ...b];
+      }
+      chosen = { command: sub.name, flags: merged as FlagValues };
+    });
+  }
+
+  program
+    .command('help')
+    .argument('[command]')
+    .description('show help for a command')
+    .action((name: string | undefined) => {
+      if (name === undefined) return program.outputHelp();
+      const sub = program.commands.find((c) => c.name() === name && name !== 'help');
+      if (!sub) {
+        const names = subcommands.map((s) => s.name).join(', ');
+        program.error(`error: unknown command '${name}' (commands: ${names})`);
+      }
+      sub?.outputHelp();
+    });
+
+  // The sweep is the root command itself, so `pgsweep --ttl 2h` works as it always has.
+  program.allowExcessArguments(true).action(() => {
+    const [extra] = program.args;
+    if (extra !== undefined) {
+      const names = subcommands.map((s) => s.name);
+      const near = names.find((n) => closeTo(extra, n));
+      program.error(
+        `error: too many arguments: '${extra}' is not a command (commands: ${names.join(', ')})${near ? `. Did you mean ${near}?` : ''}`,
+      );
+    }
+    chosen = { command: 'sweep', flags: cliValues(program) as FlagValues };
+  });
+  return { program, chosen: () => chosen };
 }
 
 function fail(message: string): void {
@@ -208,9 +414,9 @@ function noColor(): boolean {
   return process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
 }
 
-function loadConfig(flags: FlagValues): Config {
+function loadConfig(flags: FlagValues, command: CommandName): Config {
   const path = configPath(flags, process.env);
-  if (path === undefined) return resolveConfig(flags, process.env);
+  if (path === undefined) return resolveConfig(flags, process.env, undefined, command);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -219,7 +425,7 @@ function loadConfig(flags: FlagValues): Config {
       `cannot read --config ${path} (${(err as { code?: string }).code ?? 'error'})`,
     );
   }
-  return resolveConfig(flags, process.env, parseConfigFile(text, path));
+  return resolveConfig(flags, process.env, parseConfigFile(text, path), command);
 }
 
 /** SIGINT/SIGTERM: stop starting requests at once, abandon those in flight a little later. */
@@ -265,8 +471,16 @@ async function sweepOne(
     connections: config.concurrency,
     headers,
     tls,
+    listing: config.listing,
   });
   const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
+  // Progress on stderr: a live line on a terminal, periodic log lines otherwise, none for JSON.
+  const progress = createProgress({
+    enabled: config.output !== 'json',
+    tty: process.stderr.isTTY === true,
+    log: gatewayLog,
+    write: (text) => process.stderr.write(text),
+  });
   try {
     gatewayLog.info(
       {
@@ -293,11 +507,13 @@ async function sweepOne(
         trustLocalClock: config.trustLocalClock,
       },
       gatewayLog,
-      { stop: signals.stop, abandon: signals.abandon },
+      { stop: signals.stop, abandon: signals.abandon, onProgress: progress.onProgress },
     );
+    progress.done();
     gatewayLog.info({ gateway: client.baseUrl, ...report.summary }, 'sweep finished');
     return { gateway: client.baseUrl, report };
   } catch (err) {
+    progress.done();
     if (!(err instanceof PgsweepError)) throw err;
     // One gateway failing does not stop the others; the exit code reports it.
     if (config.urls.length > 1) gatewayLog.error({ gateway: client.baseUrl }, err.message);
@@ -364,8 +580,85 @@ async function run(config: Config): Promise<ExitCodeValue> {
   return signals.exitCode() ?? exitCodeOf(result);
 }
 
+/** One gateway at a time for inspect and doctor: its client, the extra GETs, and errors kept per gateway. */
+async function eachGateway<R>(
+  config: Config,
+  request: RequestSettings,
+  log: Log,
+  signals: ReturnType<typeof watchSignals>,
+  work: (client: GatewayClient, probe: Probe, log: Log) => Promise<R>,
+): Promise<GatewayResult<R>[]> {
+  const results: GatewayResult<R>[] = [];
+  for (const url of config.urls) {
+    if (signals.stop.aborted) break;
+    const client = createClient({
+      url,
+      timeoutMs: config.timeoutMs,
+      connections: 2,
+      headers: request.headers,
+      tls: request.tls,
+    });
+    const probe = createProbe({ url, timeoutMs: config.timeoutMs, request });
+    const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
+    try {
+      results.push({ gateway: client.baseUrl, report: await work(client, probe, gatewayLog) });
+    } catch (err) {
+      if (!(err instanceof PgsweepError)) throw err;
+      if (config.urls.length > 1) gatewayLog.error({ gateway: client.baseUrl }, err.message);
+      results.push({ gateway: client.baseUrl, error: err.message });
+    } finally {
+      await Promise.all([client.close(), probe.close()]);
+    }
+  }
+  return results;
+}
+
+/** Prints the results; a single gateway that failed is just the error line. */
+function printResults<R>(results: readonly GatewayResult<R>[], format: () => string): void {
+  const single = results.length === 1 ? results[0] : undefined;
+  if (single?.error !== undefined) {
+    fail(single.error);
+    return;
+  }
+  process.stdout.write(format());
+  for (const g of results) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
+}
+
+async function runInspect(config: Config): Promise<ExitCodeValue> {
+  const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
+  for (const warning of config.warnings) log.warn({}, warning);
+  const signals = watchSignals(log);
+  const request = requestSettings(config, (p) => readFileSync(p));
+  const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
+    inspectGateway(client, probe, gwLog, signals.abandon),
+  );
+  printResults(results, () =>
+    config.output === 'json' ? formatInspectJson(results) : formatInspectTable(results),
+  );
+  if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
+  return results.some((g) => g.error !== undefined) ? ExitCode.failure : ExitCode.ok;
+}
+
+async function runDoctor(config: Config): Promise<ExitCodeValue> {
+  const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
+  for (const warning of config.warnings) log.warn({}, warning);
+  const signals = watchSignals(log);
+  const request = requestSettings(config, (p) => readFileSync(p));
+  const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
+    doctorGateway(client, probe, { fix: config.fix, confirmTimeoutMs: config.timeoutMs }, gwLog, {
+      stop: signals.stop,
+      abandon: signals.abandon,
+    }),
+  );
+  printResults(results, () =>
+    config.output === 'json' ? formatDoctorJson(results, config.fix) : formatDoctorTable(results),
+  );
+  if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
+  return results.every((g) => g.report?.healthy === true) ? ExitCode.ok : ExitCode.failure;
+}
+
 async function main(argv: string[]): Promise<ExitCodeValue> {
-  const program = buildProgram();
+  const { program, chosen } = buildProgram();
   try {
     program.parse(argv, { from: 'user' });
   } catch (err) {
@@ -375,8 +668,14 @@ async function main(argv: string[]): Promise<ExitCodeValue> {
     }
     throw err;
   }
+  const choice = chosen();
+  // `pgsweep help` prints help through commander and ends the parse without choosing a command.
+  if (!choice) return ExitCode.ok;
   try {
-    return await run(loadConfig(flagValues(program)));
+    const config = loadConfig(choice.flags, choice.command);
+    if (choice.command === 'inspect') return await runInspect(config);
+    if (choice.command === 'doctor') return await runDoctor(config);
+    return await run(config);
   } catch (err) {
     if (err instanceof PgsweepError) {
       fail(err.message);
@@ -389,4 +688,8 @@ async function main(argv: string[]): Promise<ExitCodeValue> {
   }
 }
 
+// `pgsweep --help | head` closes stdout early: that is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+});
 process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,182 @@
+/**
+ * The GETs that `inspect` and `doctor` send besides the listing: `/metrics`, `/-/healthy` and the
+ * web UI at `/`. Built on undici like src/client.ts: the same headers and TLS material, bounded
+ * timeouts, HTTP(S)_PROXY honoured, redirects never followed, paths sent verbatim. A broken answer
+ * is data here (doctor diagnoses it), so a response or a network failure is returned, never thrown.
+ * Bodies are streamed to the caller chunk by chunk; only a short head is kept.
+ */
+import { EnvHttpProxyAgent } from 'undici';
+import { parseBaseUrl } from './base-url.ts';
+import { describeNetworkError, type ErrorContext } from './client.ts';
+import type { RequestSettings } from './credentials.ts';
+
+/** Connecting should be quick even when a page is slow to build (as in src/client.ts). */
+const MAX_CONNECT_TIMEOUT_MS = 10_000;
+/** How much of each body is kept for messages. */
+const HEAD_BYTES = 4096;
+
+export interface ProbeResponse {
+  readonly kind: 'response';
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Body bytes read (all of them unless `truncated`). */
+  readonly bytes: number;
+  /** The first few KiB of the body as UTF-8, for messages. */
+  readonly head: string;
+  /** Reading stopped at `maxBytes`. */
+  readonly truncated: boolean;
+}
+
+export interface ProbeFailure {
+  readonly kind: 'network-error';
+  /** Node or undici error code, e.g. `UND_ERR_SOCKET` for a connection closed without a reply. */
+  readonly code: string | undefined;
+  /** One readable clause, e.g. "connection reset by the server". */
+  readonly message: string;
+  /** True when the response headers had arrived and the body was cut off. */
+  readonly midBody: boolean;
+  /** The status, when the failure happened while reading the body. */
+  readonly status?: number;
+}
+
+export type ProbeResult = ProbeResponse | ProbeFailure;
+
+export interface GetOptions {
+  /** Receives each body chunk as it arrives. */
+  readonly onChunk?: (chunk: Buffer) => void;
+  /** Stop reading after this many bytes (the rest is discarded). */
+  readonly maxBytes?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface Probe {
+  readonly baseUrl: string;
+  /** `path` is relative to the base URL, e.g. `-/healthy`, `metrics` or `` for the UI. */
+  get(path: string, options?: GetOptions): Promise<ProbeResult>;
+  close(): Promise<void>;
+}
+
+export interface ProbeOptions {
+  readonly url: string;
+  readonly timeoutMs: number;
+  readonly request: RequestSettings;
+}
+
+export function createProbe(options: ProbeOptions): Probe {
+  const { origin, basePath, href } = parseBaseUrl(options.url);
+  const { headers, tls } = options.request;
+  const tlsOptions = {
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    ...(tls.cert ? { cert: tls.cert } : {}),
+    ...(tls.key ? { key: tls.key } : {}),
+    rejectUnauthorized: tls.rejectUnauthorized,
+  };
+  const agent = new EnvHttpProxyAgent({
+    connections: 2,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connect: { ...tlsOptions, timeout: Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
+    requestTls: tlsOptions,
+  });
+  const target = new URL(origin);
+  const context: ErrorContext = {
+    timeoutMs: options.timeoutMs,
+    host: target.hostname,
+    port: Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
+    httpsWithoutClientCert: target.protocol === 'https:' && !tls.cert,
+  };
+
+  const failure = (err: unknown, status?: number): ProbeFailure => {
+    const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
+    const code =
+      typeof e?.code === 'string'
+        ? e.code
+        : typeof e?.cause?.code === 'string'
+          ? e.cause.code
+          : undefined;
+    return {
+      kind: 'network-error',
+      code,
+      message: describeNetworkError(err, context),
+      midBody: status !== undefined,
+      ...(status === undefined ? {} : { status }),
+    };
+  };
+
+  return {
+    baseUrl: href,
+    async get(path, opts = {}) {
+      let res: Awaited<ReturnType<typeof agent.request>>;
+      try {
+        res = await agent.request({
+          origin,
+          method: 'GET',
+          path: `${basePath}${path}`,
+          headers: { ...headers },
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+      } catch (err) {
+        return failure(err);
+      }
+      const head: Buffer[] = [];
+      let headBytes = 0;
+      let bytes = 0;
+      let truncated = false;
+      try {
+        for await (const data of res.body) {
+          const chunk = data as Buffer;
+          bytes += chunk.length;
+          if (headBytes < HEAD_BYTES) {
+            head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
+            headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
+          }
+          opts.onChunk?.(chunk);
+          if (opts.maxBytes !== undefined && bytes >= opts.maxBytes) {
+            truncated = true;
+            res.body.destroy();
+            break;
+          }
+        }
+      } catch (err) {
+        return failure(err, res.statusCode);
+      }
+      return {
+        kind: 'response',
+        status: res.statusCode,
+        headers: res.headers,
+        bytes,
+        head: Buffer.concat(head).toString('utf8'),
+        truncated,
+      };
+    },
+    async close() {
+      await agent.close();
+    },
+  };
+}
+
+/** The first line of a body, whitespace collapsed and shortened, for one-line messages. */
+export function snippet(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max)}...` : flat;
+}
+
+/** A non-2xx status that means the URL or credentials are wrong rather than the gateway sick. */
+export function describeAccessProblem(url: string, status: number, location?: string): string {
+  if (status >= 300 && status < 400) {
+    return `GET ${url} was redirected (${status}${location ? ` to ${location}` : ''}); pgsweep never follows redirects: set --url to the address the gateway serves`;
+  }
+  if (status === 404) {
+    return `no Pushgateway at ${url} (404): check --url, including any route prefix such as /pushgateway/`;
+  }
+  return `GET ${url} was refused (${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}): check your credentials (--username with --password-file, or --bearer-token-file)`;
+}
+
+/** True for statuses describeAccessProblem explains. */
+export function isAccessProblem(status: number): boolean {
+  return (status >= 300 && status < 400) || status === 401 || status === 403 || status === 404;
+}
+
+export function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}

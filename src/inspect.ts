@@ -1,0 +1,86 @@
+/**
+ * `pgsweep inspect` for one gateway: reads the JSON listing (through src/client.ts, streamed) and
+ * the scrape page `GET /metrics` (for series per job), and builds the report. Read-only: it sends
+ * GETs and nothing else.
+ */
+import type { GatewayClient } from './client.ts';
+import { formatDuration } from './duration.ts';
+import { GatewayError } from './errors.ts';
+import type { Probe } from './http-probe.ts';
+import { snippet } from './http-probe.ts';
+import { InspectAccumulator, type InspectReport } from './inspect-report.ts';
+import type { Log } from './log.ts';
+import { ScrapeScanner } from './scrape-scan.ts';
+
+/** Warn when the local clock and the gateway's disagree by more than this (as the sweep does). */
+const CLOCK_SKEW_WARN_MS = 30_000;
+
+/** A listing that fails is often a sick gateway: point at the command that diagnoses it. */
+function explain(err: unknown): never {
+  if (
+    err instanceof GatewayError &&
+    /connection reset|cut off|bad listing|answered 5/.test(err.message)
+  ) {
+    throw new GatewayError(
+      `${err.message.replace(/; nothing was deleted$/, '')} (pgsweep doctor diagnoses a gateway whose listing fails)`,
+    );
+  }
+  throw err;
+}
+
+export async function inspectGateway(
+  client: GatewayClient,
+  probe: Probe,
+  log: Log,
+  signal?: AbortSignal,
+  localNow: () => number = Date.now,
+): Promise<InspectReport> {
+  const listing = await client.list(signal).catch(explain);
+  const local = localNow();
+  let nowMs = local;
+  let clockSource: 'gateway-date' | 'local' = 'local';
+  if (listing.dateMs === undefined) {
+    // Read-only, so the local clock is good enough; the report says which clock it used.
+    log.warn({}, "the gateway sent no Date header; ages are measured by this machine's clock");
+  } else {
+    nowMs = listing.dateMs;
+    clockSource = 'gateway-date';
+    const skew = local - listing.dateMs;
+    if (Math.abs(skew) > CLOCK_SKEW_WARN_MS) {
+      log.warn(
+        { skewMs: skew },
+        `this machine's clock is ${formatDuration(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} the gateway's; ages use the gateway's clock`,
+      );
+    }
+  }
+  const acc = new InspectAccumulator(nowMs, clockSource);
+  try {
+    for await (const group of listing.groups) acc.add(group);
+  } catch (err) {
+    explain(err);
+  }
+  log.debug({ groups: listing.stats.groups, bytes: listing.stats.bytes }, 'listed groups');
+
+  const scanner = new ScrapeScanner({ pushGauges: false });
+  const scrape = await probe.get('metrics', {
+    onChunk: (c) => scanner.push(c),
+    ...(signal ? { signal } : {}),
+  });
+  const target = `${probe.baseUrl}metrics`;
+  let counts: Parameters<InspectAccumulator['finish']>[1];
+  if (scrape.kind === 'network-error') {
+    counts = { unavailable: `GET ${target} failed: ${scrape.message}` };
+  } else if (scrape.status !== 200) {
+    const body = snippet(scrape.head, 120);
+    counts = {
+      unavailable: `GET ${target} answered ${scrape.status}${body ? ` (${body})` : ''}; run pgsweep doctor`,
+    };
+  } else if (scrape.bytes === 0) {
+    counts = { unavailable: `GET ${target} answered an empty page; run pgsweep doctor` };
+  } else {
+    const scan = scanner.finish();
+    counts = { samplesByJob: scan.samplesByJob, bytes: scan.bytes };
+  }
+  if ('unavailable' in counts) log.warn({}, `series per job not counted: ${counts.unavailable}`);
+  return acc.finish(listing.stats.bytes, counts);
+}
