@@ -76,7 +76,25 @@ export interface ClientOptions {
 /** Connecting should be quick even when the listing is slow to build. */
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
 
-export function createClient(options: ClientOptions): GatewayClient {
+export interface Transport {
+  readonly agent: EnvHttpProxyAgent;
+  readonly origin: string;
+  /** The route prefix, always ending in `/`. */
+  readonly basePath: string;
+  readonly href: string;
+  readonly errorContext: ErrorContext;
+}
+
+/**
+ * The connection setup every request to a gateway shares: HTTP(S)_PROXY/NO_PROXY, TLS material,
+ * bounded timeouts (undici's defaults are 300 s), and what error messages need to know.
+ */
+export function createTransport(options: {
+  readonly url: string;
+  readonly timeoutMs: number;
+  readonly connections: number;
+  readonly tls?: TlsMaterial | undefined;
+}): Transport {
   const { origin, basePath, href } = parseBaseUrl(options.url);
   const tls = options.tls ?? { rejectUnauthorized: true };
   const tlsOptions = {
@@ -87,14 +105,12 @@ export function createClient(options: ClientOptions): GatewayClient {
   };
   const agent = new EnvHttpProxyAgent({
     connections: options.connections,
-    // undici's defaults are 300 s; a sweep must fail in bounded time instead.
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     connect: { ...tlsOptions, timeout: Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
     // Used for the target when tunnelling through HTTPS_PROXY.
     requestTls: tlsOptions,
   });
-  const headers = { ...(options.headers ?? {}) };
   const target = new URL(origin);
   const errorContext: ErrorContext = {
     timeoutMs: options.timeoutMs,
@@ -102,6 +118,12 @@ export function createClient(options: ClientOptions): GatewayClient {
     port: Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
     httpsWithoutClientCert: target.protocol === 'https:' && !tls.cert,
   };
+  return { agent, origin, basePath, href, errorContext };
+}
+
+export function createClient(options: ClientOptions): GatewayClient {
+  const { agent, origin, basePath, href, errorContext } = createTransport(options);
+  const headers = { ...(options.headers ?? {}) };
   const retry = options.retry ?? DEFAULT_RETRY;
 
   async function send(

@@ -5,13 +5,9 @@
  * is data here (doctor diagnoses it), so a response or a network failure is returned, never thrown.
  * Bodies are streamed to the caller chunk by chunk; only a short head is kept.
  */
-import { EnvHttpProxyAgent } from 'undici';
-import { parseBaseUrl } from './base-url.ts';
-import { describeNetworkError, type ErrorContext } from './client.ts';
+import { createTransport, describeNetworkError } from './client.ts';
 import type { RequestSettings } from './credentials.ts';
 
-/** Connecting should be quick even when a page is slow to build (as in src/client.ts). */
-const MAX_CONNECT_TIMEOUT_MS = 10_000;
 /** How much of each body is kept for messages. */
 const HEAD_BYTES = 4096;
 
@@ -63,28 +59,19 @@ export interface ProbeOptions {
 }
 
 export function createProbe(options: ProbeOptions): Probe {
-  const { origin, basePath, href } = parseBaseUrl(options.url);
   const { headers, tls } = options.request;
-  const tlsOptions = {
-    ...(tls.ca ? { ca: tls.ca } : {}),
-    ...(tls.cert ? { cert: tls.cert } : {}),
-    ...(tls.key ? { key: tls.key } : {}),
-    rejectUnauthorized: tls.rejectUnauthorized,
-  };
-  const agent = new EnvHttpProxyAgent({
-    connections: 2,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    connect: { ...tlsOptions, timeout: Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
-    requestTls: tlsOptions,
-  });
-  const target = new URL(origin);
-  const context: ErrorContext = {
+  const {
+    agent,
+    origin,
+    basePath,
+    href,
+    errorContext: context,
+  } = createTransport({
+    url: options.url,
     timeoutMs: options.timeoutMs,
-    host: target.hostname,
-    port: Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
-    httpsWithoutClientCert: target.protocol === 'https:' && !tls.cert,
-  };
+    connections: 2,
+    tls,
+  });
 
   const failure = (err: unknown, status?: number): ProbeFailure => {
     const e = err as { code?: unknown; cause?: { code?: unknown } } | null;
