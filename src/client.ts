@@ -71,6 +71,8 @@ export interface ClientOptions {
   readonly retry?: RetryPolicy;
   /** Default `json`. */
   readonly listing?: ListingMode;
+  /** Keep each group's full JSON (json listing only), for the archive. */
+  readonly keepRaw?: boolean;
 }
 
 /** Connecting should be quick even when the listing is slow to build. */
@@ -163,7 +165,10 @@ export function createClient(options: ClientOptions): GatewayClient {
       const date = headerValue(res.headers.date);
       const parsed = date === undefined ? Number.NaN : Date.parse(date);
       const stats = { bytes: 0, groups: 0 };
-      const parser = mode === 'json' ? createListingParser() : createExpositionParser();
+      const parser =
+        mode === 'json'
+          ? createListingParser({ keepRaw: options.keepRaw === true })
+          : createExpositionParser();
       async function* groups(): AsyncGenerator<ListedGroup> {
         try {
           for await (const chunk of res.body) yield* parser.push(chunk as Buffer);

@@ -30,6 +30,8 @@ export interface ListedGroup {
   readonly declaredTtl?: string;
   /** Why the key could not be read, when `labels` is undefined. */
   readonly keyError?: string;
+  /** The group's whole JSON object as listed, only when the parser was asked to keep it. */
+  readonly raw?: string;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -126,7 +128,8 @@ export interface ListingParser {
  * Incremental parser for the listing: memory stays at one group plus what the caller keeps.
  * Group-level problems become per-group facts; anything structural throws ListingFormatError.
  */
-export function createListingParser(): ListingParser {
+/** keepRaw: keep each group's JSON text (for the archive), at the cost of memory per kept group. */
+export function createListingParser(options: { keepRaw?: boolean } = {}): ListingParser {
   let ready: ListedGroup[] = [];
   const splitter = new ListingSplitter((json) => {
     let raw: Json;
@@ -135,7 +138,8 @@ export function createListingParser(): ListingParser {
     } catch (err) {
       throw new ListingFormatError(`listing is not valid JSON: ${(err as Error).message}`);
     }
-    ready.push(parseGroup(raw));
+    const group = parseGroup(raw);
+    ready.push(options.keepRaw ? { ...group, raw: json.toString('utf8') } : group);
   });
   const structural = <T>(fn: () => T): T => {
     try {

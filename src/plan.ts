@@ -49,6 +49,8 @@ export interface PlannedGroup {
   readonly pushTime: string | undefined;
   /** Text listing: delete both `key` and `key` plus `instance=""` (see exposition.ts). */
   readonly ambiguousInstance?: boolean;
+  /** The group's JSON as first listed, when the archive needs it. */
+  readonly raw?: string;
 }
 
 export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): PlannedGroup {
@@ -58,6 +60,7 @@ export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): Plan
     key: group.labels,
     pushTime: group.pushTime,
     ...(group.ambiguousInstance ? { ambiguousInstance: true } : {}),
+    ...(group.raw === undefined ? {} : { raw: group.raw }),
   };
   const keep = (reason: Reason, extra: Partial<PlannedGroup> = {}): PlannedGroup => ({
     ...base,

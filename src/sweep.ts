@@ -3,6 +3,7 @@
  * client and reports through the log, but never prints results or exits: it returns a SweepReport.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Archive } from './archive.ts';
 import type { GatewayClient, Listing } from './client.ts';
 import { mapLimit } from './concurrency.ts';
 import { formatDuration } from './duration.ts';
@@ -32,6 +33,8 @@ export interface SweepOptions extends Rules {
   readonly guards?: GuardLimits;
   /** Without a Date header, age groups by the local clock instead of refusing. */
   readonly trustLocalClock?: boolean;
+  /** Records each group's last state before its DELETE; a failure keeps the group. */
+  readonly archive?: Archive;
 }
 
 export interface SweepHooks {
@@ -67,7 +70,8 @@ export type OutcomeReason =
   | 'delete-error'
   | 'not-confirmed'
   | 'guard-tripped'
-  | 'interrupted';
+  | 'interrupted'
+  | 'archive-failed';
 
 export interface GroupReport {
   readonly labels: Labels;
@@ -104,6 +108,23 @@ export interface SweepReport {
   /** Only the notable groups (see isNotable); the summary counts them all. */
   readonly groups: GroupReport[];
   readonly summary: SweepSummary;
+}
+
+/** What every phase of one sweep shares. */
+interface SweepRun {
+  readonly client: GatewayClient;
+  readonly options: SweepOptions;
+  readonly log: Log;
+  readonly hooks: SweepHooks;
+  readonly localNow: () => number;
+  /** The notable groups and what became of them. */
+  readonly results: Map<PlannedGroup, GroupReport>;
+  /** Candidates whose DELETE was sent. */
+  readonly sent: Set<PlannedGroup>;
+  /** The freshest listed JSON per candidate, for the archive. */
+  readonly latestRaw: Map<PlannedGroup, string>;
+  /** Runs before each DELETE; throwing keeps the group (the archive). */
+  readonly beforeDelete?: (p: PlannedGroup) => void;
 }
 
 export async function sweep(
@@ -157,24 +178,34 @@ export async function sweep(
     }
   }
 
-  const sent = new Set<PlannedGroup>();
+  const latestRaw = new Map<PlannedGroup, string>();
+  const run: SweepRun = {
+    client,
+    options,
+    log,
+    hooks,
+    localNow,
+    results,
+    sent: new Set<PlannedGroup>(),
+    latestRaw,
+    ...(options.archive
+      ? {
+          beforeDelete: archiveStep(
+            options.archive,
+            client.baseUrl,
+            latestRaw,
+            () => nowMs + (performance.now() - started),
+          ),
+        }
+      : {}),
+  };
   if (!options.dryRun && candidates.length > 0 && !stopping()) {
-    if (options.recheck)
-      candidates = await recheck(client, candidates, options, results, localNow, log, hooks.stop);
-    const queued = await deleteAll(
-      client,
-      candidates,
-      options.concurrency,
-      results,
-      log,
-      hooks,
-      sent,
-    );
-    await confirm(client, queued, options.confirmTimeoutMs, results, log, hooks.stop);
+    if (options.recheck) candidates = await recheck(run, candidates);
+    await confirm(run, await deleteAll(run, candidates));
   }
 
   const interrupted = stopping();
-  if (interrupted) markInterrupted(results, sent);
+  if (interrupted) markInterrupted(results, run.sent);
   const groups = [...results.values()];
   const summary = summarise(
     groups,
@@ -297,18 +328,18 @@ function update(
   if (prev) results.set(p, { ...prev, ...change });
 }
 
-async function recheck(
-  client: GatewayClient,
-  candidates: PlannedGroup[],
-  options: SweepOptions,
-  results: Map<PlannedGroup, GroupReport>,
-  localNow: () => number,
-  log: Log,
-  signal?: AbortSignal,
-): Promise<PlannedGroup[]> {
+async function recheck(run: SweepRun, candidates: PlannedGroup[]): Promise<PlannedGroup[]> {
+  const { client, options, results, log, latestRaw, localNow } = run;
+  const signal = run.hooks.stop;
   const { listing, found } = await collectKeys(client, candidateIds(candidates), log, signal);
+  const byId = new Map(candidates.flatMap((p) => (p.key ? [[keyId(p.key), p] as const] : [])));
   const { nowMs } = clockOf(listing, localNow, options, log);
   const verdicts = recheckCandidates(candidates, [...found.values()], nowMs, options);
+  // The archive records the freshest state: this listing's, when it has the group.
+  for (const [id, group] of found) {
+    const p = byId.get(id);
+    if (p && group.raw !== undefined) latestRaw.set(p, group.raw);
+  }
   const keep: PlannedGroup[] = [];
   for (const [p, verdict] of verdicts) {
     if (verdict === 'delete') {
@@ -335,15 +366,9 @@ const PROGRESS_EVERY = 1000;
 /** How often the gateway's health is checked while deletes are going out. */
 const HEALTH_POLL_MS = 500;
 
-async function deleteAll(
-  client: GatewayClient,
-  candidates: PlannedGroup[],
-  concurrency: number,
-  results: Map<PlannedGroup, GroupReport>,
-  log: Log,
-  hooks: SweepHooks,
-  sent: Set<PlannedGroup>,
-): Promise<PlannedGroup[]> {
+async function deleteAll(run: SweepRun, candidates: PlannedGroup[]): Promise<PlannedGroup[]> {
+  const { client, options, log, hooks } = run;
+  const concurrency = options.concurrency;
   const pacer = new DeletePacer(concurrency);
   const watcher = watchHealth(client, pacer, log, hooks.stop);
   const started = performance.now();
@@ -354,7 +379,7 @@ async function deleteAll(
     const t = performance.now();
     let pushedBack = true;
     try {
-      const result = await deleteOne(client, p, results, log, hooks, sent);
+      const result = await deleteOne(run, p);
       pushedBack = result.pushedBack;
       return result.ok;
     } finally {
@@ -405,13 +430,10 @@ function watchHealth(client: GatewayClient, pacer: DeletePacer, log: Log, signal
 
 /** One group's DELETE (two for an ambiguous text-listing key); records failures in `results`. */
 async function deleteOne(
-  client: GatewayClient,
+  run: SweepRun,
   p: PlannedGroup,
-  results: Map<PlannedGroup, GroupReport>,
-  log: Log,
-  hooks: SweepHooks,
-  sent: Set<PlannedGroup>,
 ): Promise<{ ok: boolean; pushedBack: boolean }> {
+  const { client, results, log, hooks, sent, beforeDelete } = run;
   // Candidates always carry a key: planGroup only returns 'delete' with one.
   const key = p.key ?? p.labels;
   // Text listing: the key is `key` or `key`+instance="". Both cannot exist at once (together they
@@ -422,6 +444,14 @@ async function deleteOne(
     ? [groupPath({ ...key, instance: '' }), groupPath(key)]
     : [groupPath(key)];
   const group = formatLabels(p.labels);
+  try {
+    beforeDelete?.(p);
+  } catch (err) {
+    const detail = `not deleted: its archive line could not be written (${(err as Error).message})`;
+    update(results, p, { outcome: 'failed', reason: 'archive-failed', detail });
+    log.error({ group }, detail);
+    return { ok: false, pushedBack: false };
+  }
   sent.add(p);
   try {
     let res = await client.deleteGroup(paths[0] ?? '', hooks.abandon);
@@ -447,15 +477,25 @@ async function deleteOne(
   }
 }
 
+/** Writes a group's archive line; throws (so the group is kept) if that fails. */
+function archiveStep(
+  archive: Archive,
+  gateway: string,
+  latestRaw: ReadonlyMap<PlannedGroup, string>,
+  now: () => number,
+): (p: PlannedGroup) => void {
+  return (p) => {
+    const raw = latestRaw.get(p) ?? p.raw;
+    if (raw === undefined) throw new Error("the listing did not keep this group's state");
+    archive.record({ gateway, labels: p.labels, pushTime: p.pushTime, raw }, now());
+  };
+}
+
 /** DELETE is only queued by the gateway (spec §4.9): poll until each group is gone or re-pushed. */
-async function confirm(
-  client: GatewayClient,
-  queued: PlannedGroup[],
-  timeoutMs: number,
-  results: Map<PlannedGroup, GroupReport>,
-  log: Log,
-  signal?: AbortSignal,
-): Promise<void> {
+async function confirm(run: SweepRun, queued: PlannedGroup[]): Promise<void> {
+  const { client, results, log } = run;
+  const timeoutMs = run.options.confirmTimeoutMs;
+  const signal = run.hooks.stop;
   let pending = queued;
   const deadline = performance.now() + timeoutMs;
   let wait = 50;

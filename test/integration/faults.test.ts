@@ -92,7 +92,7 @@ describe('a listing pgsweep must not act on', () => {
           res.writeHead(200, { 'content-type': 'application/json' });
           res.write('{"status":"success","data":[');
         },
-        error: /timed out after 1s/,
+        error: /timed out after 3s/,
       },
     ];
 
@@ -100,7 +100,7 @@ describe('a listing pgsweep must not act on', () => {
     test(c.name, async () => {
       const server = await startServer(c.respond);
       try {
-        const result = await runCli(['--url', server.url, '--ttl', '1h', '--timeout', '1s']);
+        const result = await runCli(['--url', server.url, '--ttl', '1h', '--timeout', '3s']);
         assert.equal(result.code, 1, result.stderr);
         assertOneLineError(result.stderr, c.error);
         assert.equal(result.stdout, '');
