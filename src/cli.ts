@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
+import { type Archive, openArchive } from './archive.ts';
 import { createClient, type GatewayClient } from './client.ts';
 import {
   type CommandName,
@@ -25,7 +26,15 @@ import { createProbe, type Probe } from './http-probe.ts';
 import { inspectGateway } from './inspect.ts';
 import type { Log } from './log.ts';
 import { createLogger } from './logger.ts';
-import { formatJson, formatTable, type GatewayRun, type RunResult } from './output.ts';
+import type { ScheduleConfig } from './operate-config.ts';
+import {
+  formatJson,
+  formatTable,
+  type GatewayRun,
+  type RunResult,
+  toJsonDocument,
+  totalSummary,
+} from './output.ts';
 import { createProgress } from './progress.ts';
 import {
   formatDoctorJson,
@@ -34,6 +43,10 @@ import {
   formatInspectTable,
   type GatewayResult,
 } from './report-output.ts';
+import { runScheduler } from './scheduler.ts';
+import { type MetricsServer, SchedulerMetrics, startMetricsServer } from './scheduler-metrics.ts';
+import { pushGauges, selfExclude } from './self-metrics.ts';
+import { pushSelfMetrics } from './self-metrics-push.ts';
 import { sweep } from './sweep.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
@@ -131,6 +144,11 @@ const OPTIONS = {
       'per-request timeout; also how long to wait for deletes to show',
       `(default: ${DEFAULTS.timeout})`,
     ),
+  archiveFile: () =>
+    withEnv(
+      '--archive-file <path>',
+      "append each group's last state as a JSON line before deleting it ('-': stderr log)",
+    ),
   listing: () =>
     withEnv(
       '--listing <mode>',
@@ -147,6 +165,24 @@ const OPTIONS = {
     withEnv(
       '--no-recheck',
       'skip the second listing that protects groups re-pushed during the sweep',
+    ),
+  pushMetrics: () =>
+    withEnv(
+      '--push-metrics',
+      'after each sweep, push pgsweep\'s own result to that gateway (job="pgsweep")',
+    ),
+  instance: () =>
+    withEnv('--instance <name>', "instance label of pgsweep's own group (default: this host name)"),
+  schedule: () =>
+    withEnv(
+      '--schedule <cron>',
+      "keep running and sweep on this cron schedule (5 fields, or 6 with seconds), e.g. '*/15 * * * *'",
+    ),
+  timezone: () => withEnv('--timezone <zone>', 'IANA time zone for --schedule (default: UTC)'),
+  listen: () =>
+    withEnv(
+      '--listen <addr>',
+      'with --schedule, serve /metrics and /healthz here, e.g. :9099 or 127.0.0.1:9099',
     ),
   fix: () =>
     withEnv(
@@ -184,8 +220,14 @@ const SWEEP_OPTIONS: readonly OptionName[] = [
   'concurrency',
   'timeout',
   'listing',
+  'archiveFile',
   'logLevel',
   'recheck',
+  'pushMetrics',
+  'instance',
+  'schedule',
+  'timezone',
+  'listen',
 ];
 
 /** Connection and output options every command takes (flags, env and config file alike). */
@@ -217,12 +259,14 @@ Examples:
   $ pgsweep --ttl 2h --rule '{job="nightly_report"}=36h' --rule '{job=~"ci_.*"}=30m'
   $ PGSWEEP_PASSWORD=... pgsweep --url https://pgw:9091 --username sweeper --ca-file ca.pem --ttl 2h
   $ pgsweep --check --ttl 2h --output json    # CI smoke step: exit 3 if anything is stale
+  $ pgsweep --ttl 2h --push-metrics    # also push pgsweep_* results to the gateway
+  $ pgsweep --ttl 2h --schedule '*/15 * * * *' --listen :9099    # keep running
   $ pgsweep inspect --url http://pushgateway:9091    # why is the gateway big?
   $ pgsweep doctor --url http://pushgateway:9091 --fix
 ${FOOTER}
 Exit codes: 0 success or nothing to do, 1 runtime failure or guard tripped,
             2 usage error, 3 stale groups found with --check, 130/143 on
-            SIGINT/SIGTERM.
+            SIGINT/SIGTERM (0 in --schedule mode: a normal stop).
 `;
 
 const INSPECT_EXAMPLES = `
@@ -463,6 +507,7 @@ async function sweepOne(
   request: RequestSettings,
   log: Log,
   signals: ReturnType<typeof watchSignals>,
+  archive: Archive | undefined,
 ): Promise<GatewayRun> {
   const { headers, tls } = request;
   const client = createClient({
@@ -472,6 +517,7 @@ async function sweepOne(
     headers,
     tls,
     listing: config.listing,
+    keepRaw: archive !== undefined,
   });
   const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
   // Progress on stderr: a live line on a terminal, periodic log lines otherwise, none for JSON.
@@ -498,13 +544,17 @@ async function sweepOne(
         ttlRules: config.rules,
         useDeclaredTtl: config.useDeclaredTtl,
         selectors: config.selectors,
-        excludes: config.excludes,
+        // With --push-metrics, pgsweep's own group is never swept.
+        excludes: config.operate.pushMetrics
+          ? [...config.excludes, selfExclude(config.operate.instance)]
+          : config.excludes,
         dryRun: config.dryRun,
         recheck: config.recheck,
         concurrency: config.concurrency,
         confirmTimeoutMs: config.timeoutMs,
         guards: config.guards,
         trustLocalClock: config.trustLocalClock,
+        ...(archive ? { archive } : {}),
       },
       gatewayLog,
       { stop: signals.stop, abandon: signals.abandon, onProgress: progress.onProgress },
@@ -556,12 +606,28 @@ async function run(config: Config): Promise<ExitCodeValue> {
   const signals = watchSignals(log);
   // Read secrets and certificates once up front, so a bad path is a usage error before any request.
   const request = requestSettings(config, (p) => readFileSync(p));
+  // Opened before any request, so an unwritable archive is a usage error and nothing is deleted.
+  const archive =
+    config.archiveFile && !config.dryRun ? openArchive(config.archiveFile, log) : undefined;
 
-  const gateways: GatewayRun[] = [];
-  for (const url of config.urls) {
-    if (signals.stop.aborted) break;
-    gateways.push(await sweepOne(url, config, request, log, signals));
+  const sweepAll = async (): Promise<GatewayRun[]> => {
+    const swept: GatewayRun[] = [];
+    for (const url of config.urls) {
+      if (signals.stop.aborted) break;
+      const startedMs = Date.now();
+      const g = await sweepOne(url, config, request, log, signals, archive);
+      await pushOwnMetrics(g, url, config, request, log, startedMs, signals.abandon);
+      swept.push(g);
+    }
+    return swept;
+  };
+  if (config.operate.schedule) {
+    const code = await runScheduled(config, config.operate.schedule, log, signals, sweepAll);
+    archive?.close();
+    return code;
   }
+  const gateways = await sweepAll();
+  archive?.close();
   const result: RunResult = {
     gateways,
     ttlMs: config.ttlMs,
@@ -578,6 +644,125 @@ async function run(config: Config): Promise<ExitCodeValue> {
     for (const g of gateways) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
   }
   return signals.exitCode() ?? exitCodeOf(result);
+}
+
+/** --push-metrics: one gateway's result to that gateway. A failed push is a warning only. */
+async function pushOwnMetrics(
+  g: GatewayRun,
+  url: string,
+  config: Config,
+  request: RequestSettings,
+  log: Log,
+  startedMs: number,
+  abandon: AbortSignal,
+): Promise<void> {
+  // An interrupted sweep says nothing about the gateway: keep the last pushed result.
+  if (!config.operate.pushMetrics || g.report?.interrupted === true || abandon.aborted) return;
+  const endedMs = Date.now();
+  const gauges = pushGauges(g, config.dryRun, endedMs, endedMs - startedMs);
+  const gatewayLog = config.urls.length > 1 ? withGateway(log, g.gateway) : log;
+  try {
+    await pushSelfMetrics({
+      url,
+      instance: config.operate.instance,
+      gauges,
+      request,
+      timeoutMs: config.timeoutMs,
+      signal: abandon,
+    });
+    gatewayLog.debug({ instance: config.operate.instance }, "pushed pgsweep's own metrics");
+  } catch (err) {
+    if (!(err instanceof PgsweepError)) throw err;
+    gatewayLog.warn({}, `${err.message} (the sweep result and exit code are unaffected)`);
+  }
+}
+
+/**
+ * --schedule: sweep on every cron tick until SIGINT/SIGTERM, never two sweeps at once. Each run is
+ * printed like a single run (JSON as one line per run). A signal is a normal stop: exit 0.
+ */
+async function runScheduled(
+  config: Config,
+  schedule: ScheduleConfig,
+  log: Log,
+  signals: ReturnType<typeof watchSignals>,
+  sweepAll: () => Promise<GatewayRun[]>,
+): Promise<ExitCodeValue> {
+  const metrics = new SchedulerMetrics();
+  let server: MetricsServer | undefined;
+  const listen = config.operate.listen;
+  if (listen) {
+    try {
+      server = await startMetricsServer(listen, metrics, () => !signals.stop.aborted);
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? (err as Error).message;
+      fail(`--listen ${listen.text}: cannot serve metrics there (${code})`);
+      return ExitCode.failure;
+    }
+    log.info({ address: server.address }, 'serving /metrics and /healthz');
+  }
+  log.info(
+    { schedule: schedule.expression, timezone: schedule.timezone ?? 'UTC' },
+    'schedule mode: sweeping on every tick until SIGTERM or SIGINT',
+  );
+  try {
+    await runScheduler({
+      schedule,
+      stop: signals.stop,
+      onNext: (tick) => log.debug({ next: tick.toISOString() }, 'waiting for the next tick'),
+      onSkip: (tick) => {
+        metrics.skippedTick();
+        log.warn({ tick: tick.toISOString() }, 'tick skipped: the previous sweep is still running');
+      },
+      runOnce: async () => {
+        const startedMs = Date.now();
+        let result: RunResult;
+        try {
+          const gateways = await sweepAll();
+          result = {
+            gateways,
+            ttlMs: config.ttlMs,
+            dryRun: config.dryRun,
+            check: config.check,
+            interrupted: signals.stop.aborted,
+          };
+        } catch (err) {
+          log.error({}, `scheduled sweep failed: ${(err as Error).message}`);
+          metrics.record({
+            success: false,
+            endedMs: Date.now(),
+            durationMs: Date.now() - startedMs,
+            deleted: 0,
+            failed: 0,
+            stale: 0,
+          });
+          return;
+        }
+        process.stdout.write(
+          config.output === 'json'
+            ? `${JSON.stringify(toJsonDocument(result))}\n`
+            : formatTable(result),
+        );
+        for (const g of result.gateways) {
+          if (g.error !== undefined) log.error({ gateway: g.gateway }, g.error);
+        }
+        const total = totalSummary(result);
+        const endedMs = Date.now();
+        metrics.record({
+          success: !result.interrupted && exitCodeOf(result) !== ExitCode.failure,
+          endedMs,
+          durationMs: endedMs - startedMs,
+          deleted: total.deleted,
+          failed: total.failed,
+          stale: total.stale,
+        });
+      },
+    });
+  } finally {
+    await server?.close();
+  }
+  log.info({}, 'schedule mode stopped');
+  return ExitCode.ok;
 }
 
 /** One gateway at a time for inspect and doctor: its client, the extra GETs, and errors kept per gateway. */

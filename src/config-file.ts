@@ -7,6 +7,7 @@ import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { LISTING_MODES } from './client.ts';
 import { UsageError } from './errors.ts';
+import { operateFileSchema } from './operate-config.ts';
 import { OUTPUT_FORMATS } from './output.ts';
 import * as v from './validate.ts';
 
@@ -48,6 +49,7 @@ const fileSchema = z.strictObject({
   timeout: checked(v.positiveDuration).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
   listing: z.enum(LISTING_MODES).optional(),
+  archiveFile: checked(v.nonEmpty).optional(),
   recheck: z.boolean().optional(),
   username: checked(v.nonEmpty).optional(),
   passwordFile: checked(v.nonEmpty).optional(),
@@ -73,6 +75,8 @@ const fileSchema = z.strictObject({
   maxDeleteRatio: z.number().gt(0).max(1).optional(),
   force: z.boolean().optional(),
   trustLocalClock: z.boolean().optional(),
+  // --push-metrics, --instance, --schedule, --timezone, --listen (operate-config.ts checks them).
+  ...operateFileSchema,
 });
 
 export type FileValues = z.output<typeof fileSchema>;

@@ -10,6 +10,7 @@ import { type ConfigFile, type FileValues, LOG_LEVELS, type LogLevel } from './c
 import { formatDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
 import type { Selector } from './matchers.ts';
+import { OPERATE_DEFAULTS, type OperateConfig, resolveOperate } from './operate-config.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.ts';
 import * as v from './validate.ts';
 
@@ -45,6 +46,7 @@ export interface FlagValues {
   timeout?: string;
   logLevel?: string;
   listing?: string;
+  archiveFile?: string;
   recheck?: boolean;
   username?: string;
   passwordFile?: string;
@@ -62,6 +64,11 @@ export interface FlagValues {
   config?: string;
   /** `pgsweep doctor --fix`. */
   fix?: boolean;
+  pushMetrics?: boolean;
+  instance?: string;
+  schedule?: string;
+  timezone?: string;
+  listen?: string;
 }
 
 /** Which command the settings are for: only the sweep needs a TTL. */
@@ -104,6 +111,8 @@ export interface Config {
   readonly timeoutMs: number;
   readonly logLevel: LogLevel;
   readonly listing: ListingMode;
+  /** Where each group's last state goes before it is deleted; `-` for stderr. */
+  readonly archiveFile: string | undefined;
   readonly recheck: boolean;
   readonly auth: AuthConfig | undefined;
   readonly headers: Array<[string, string]>;
@@ -112,6 +121,8 @@ export interface Config {
   readonly trustLocalClock: boolean;
   /** `pgsweep doctor --fix`: delete the groups doctor names. Never read from a config file. */
   readonly fix: boolean;
+  /** --push-metrics/--instance, --schedule/--timezone, --listen (see operate-config.ts). */
+  readonly operate: OperateConfig;
   /** Accepted but suspicious settings, for the CLI to log. */
   readonly warnings: string[];
 }
@@ -260,6 +271,12 @@ export function resolveConfig(
   const output = scalar('--output', 'output', flags.output, v.oneOf(OUTPUT_FORMATS));
   const logLevel = scalar('--log-level', 'logLevel', flags.logLevel, v.oneOf(LOG_LEVELS));
   const listing = scalar('--listing', 'listing', flags.listing, v.oneOf(LISTING_MODES));
+  const archiveFile = scalar('--archive-file', 'archiveFile', flags.archiveFile, v.nonEmpty);
+  if (archiveFile && listing?.value === 'text') {
+    problems.push(
+      `${archiveFile.from} needs --listing json: the text listing carries push times only, not the metrics to archive`,
+    );
+  }
 
   const auth = resolveAuth();
   const headers = list('--header', 'headers', flags.header, v.header);
@@ -309,6 +326,7 @@ export function resolveConfig(
     timeoutMs: timeout?.value ?? (v.positiveDuration(DEFAULTS.timeout) as { value: number }).value,
     logLevel: logLevel?.value ?? DEFAULTS.logLevel,
     listing: listing?.value ?? DEFAULTS.listing,
+    archiveFile: archiveFile?.value,
     recheck,
     auth,
     headers,
@@ -320,6 +338,9 @@ export function resolveConfig(
     },
     trustLocalClock: bool('--trust-local-clock', 'trustLocalClock', flags.trustLocalClock),
     fix: command === 'doctor' && fixFlag(),
+    operate: sweeping
+      ? resolveOperate(flags, env, fileValues, (k) => file?.where(k) ?? k, problems, checkMode)
+      : OPERATE_DEFAULTS,
     warnings,
   };
   if (problems.length === 1) throw new UsageError(problems[0] ?? '');

@@ -1,0 +1,195 @@
+/**
+ * Settings for operating pgsweep as a service: --push-metrics/--instance, --schedule/--timezone and
+ * --listen. Resolved like every other setting (flag, then PGSWEEP_* variable, then config file);
+ * pure: problems and warnings are appended to the caller's lists, nothing is printed.
+ */
+import { hostname } from 'node:os';
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+
+export interface ListenAddress {
+  /** undefined: every interface (`:9099`). */
+  readonly host: string | undefined;
+  readonly port: number;
+  readonly text: string;
+}
+
+export interface ScheduleConfig {
+  readonly expression: string;
+  /** IANA zone; undefined means UTC (cron-parser's default). */
+  readonly timezone: string | undefined;
+}
+
+export interface OperateConfig {
+  readonly pushMetrics: boolean;
+  /** The `instance` label of pgsweep's own group on the gateway. */
+  readonly instance: string;
+  readonly schedule: ScheduleConfig | undefined;
+  readonly listen: ListenAddress | undefined;
+}
+
+export interface OperateFlags {
+  pushMetrics?: boolean;
+  instance?: string;
+  schedule?: string;
+  timezone?: string;
+  listen?: string;
+}
+
+export interface OperateFileValues {
+  pushMetrics?: boolean | undefined;
+  instance?: string | undefined;
+  schedule?: string | undefined;
+  timezone?: string | undefined;
+  listen?: string | undefined;
+}
+
+/** The config file keys, added to the file schema. */
+export const operateFileSchema = {
+  pushMetrics: z.boolean().optional(),
+  instance: z.string().min(1).optional(),
+  schedule: z.string().min(1).optional(),
+  timezone: z.string().min(1).optional(),
+  listen: z.string().min(1).optional(),
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+const envBool = z.stringbool();
+
+export const OPERATE_DEFAULTS: OperateConfig = {
+  pushMetrics: false,
+  instance: '',
+  schedule: undefined,
+  listen: undefined,
+};
+
+/** 5 fields (minute first), or 6 with seconds; checked by cron-parser in the given zone. */
+export function parseSchedule(
+  expression: string,
+  timezone: string | undefined,
+): { ok: true; value: ScheduleConfig } | { ok: false; error: string } {
+  const fields = expression.trim().split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) {
+    return {
+      ok: false,
+      error: `${JSON.stringify(expression)} has ${fields.length} field${fields.length === 1 ? '' : 's'}: use 5 (minute hour day month weekday) or 6 (with seconds first), e.g. '*/15 * * * *'`,
+    };
+  }
+  if (timezone !== undefined && !isTimeZone(timezone)) {
+    return {
+      ok: false,
+      error: `--timezone: ${JSON.stringify(timezone)} is not an IANA time zone such as Europe/Berlin or UTC`,
+    };
+  }
+  try {
+    CronExpressionParser.parse(expression.trim(), timezone ? { tz: timezone } : {}).next();
+  } catch (err) {
+    return {
+      ok: false,
+      error: `${JSON.stringify(expression)} is not a valid cron expression (${(err as Error).message})`,
+    };
+  }
+  return { ok: true, value: { expression: expression.trim(), timezone } };
+}
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `:9099`, `0.0.0.0:9099`, `127.0.0.1:9099`, `[::1]:9099`, `localhost:9099`. */
+export function parseListen(
+  text: string,
+): { ok: true; value: ListenAddress } | { ok: false; error: string } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]*)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(m?.[3]);
+  if (!m || !Number.isInteger(port) || port > 65535) {
+    return {
+      ok: false,
+      error: `${JSON.stringify(text)} is not a listen address: use host:port or :port, e.g. :9099 or 127.0.0.1:9099`,
+    };
+  }
+  const host = m[1] ?? (m[2] === '' ? undefined : m[2]);
+  return { ok: true, value: { host, port, text: text.trim() } };
+}
+
+export function resolveOperate(
+  flags: OperateFlags,
+  env: Env,
+  file: OperateFileValues,
+  where: (key: string) => string,
+  problems: string[],
+  check = false,
+  defaultInstance: () => string = hostname,
+): OperateConfig {
+  const envValue = (name: string): string | undefined => {
+    const raw = env[name];
+    return raw === undefined || raw === '' ? undefined : raw;
+  };
+  const pick = (
+    flag: string,
+    envName: string,
+    key: keyof OperateFileValues,
+    flagValue: string | undefined,
+  ): { value: string; from: string } | undefined => {
+    if (flagValue !== undefined) return { value: flagValue, from: flag };
+    const e = envValue(envName);
+    if (e !== undefined) return { value: e, from: envName };
+    const f = file[key];
+    return typeof f === 'string' ? { value: f, from: where(key) } : undefined;
+  };
+
+  let pushMetrics = false;
+  if (flags.pushMetrics !== undefined) pushMetrics = flags.pushMetrics;
+  else if (envValue('PGSWEEP_PUSH_METRICS') !== undefined) {
+    const raw = envValue('PGSWEEP_PUSH_METRICS') ?? '';
+    const parsed = envBool.safeParse(raw);
+    if (parsed.success) pushMetrics = parsed.data;
+    else
+      problems.push(
+        `PGSWEEP_PUSH_METRICS=${JSON.stringify(raw)} is not a boolean (use true or false)`,
+      );
+  } else pushMetrics = file.pushMetrics ?? false;
+
+  const instancePicked = pick('--instance', 'PGSWEEP_INSTANCE', 'instance', flags.instance);
+  if (instancePicked && instancePicked.value.trim() === '') {
+    problems.push(`${instancePicked.from}: the instance name must not be empty`);
+  }
+  const instance = instancePicked?.value || defaultInstance();
+
+  const cron = pick('--schedule', 'PGSWEEP_SCHEDULE', 'schedule', flags.schedule);
+  const zone = pick('--timezone', 'PGSWEEP_TIMEZONE', 'timezone', flags.timezone);
+  let schedule: ScheduleConfig | undefined;
+  if (cron) {
+    const parsed = parseSchedule(cron.value, zone?.value);
+    if (parsed.ok) schedule = parsed.value;
+    if (parsed.ok && check) {
+      problems.push(
+        `${cron.from}: --check exits 3 after one run and cannot be scheduled; use --dry-run with --schedule`,
+      );
+    }
+    if (!parsed.ok) {
+      const where = parsed.error.startsWith('--timezone') ? '' : `${cron.from}: `;
+      problems.push(`${where}${parsed.error}`);
+    }
+  } else if (zone) {
+    problems.push(`${zone.from} only applies with --schedule`);
+  }
+
+  const listenPicked = pick('--listen', 'PGSWEEP_LISTEN', 'listen', flags.listen);
+  let listen: ListenAddress | undefined;
+  if (listenPicked) {
+    const parsed = parseListen(listenPicked.value);
+    if (!parsed.ok) problems.push(`${listenPicked.from}: ${parsed.error}`);
+    else if (!cron) {
+      problems.push(
+        `${listenPicked.from}: --listen serves metrics in schedule mode only: add --schedule (or use --push-metrics for a single run)`,
+      );
+    } else listen = parsed.value;
+  }
+  return { pushMetrics, instance, schedule, listen };
+}
