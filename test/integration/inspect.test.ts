@@ -63,7 +63,8 @@ async function pushTimes(): Promise<string> {
 before(async () => {
   gw = await startPushgateway();
   assert.equal(await gw.push({ job: 'nightly', instance: 'db1' }, 'backup_ok 1\n'), 200);
-  await sleep(1100); // so it is clearly the oldest
+  // Clearly the oldest, and at least 1 s old even though Date is truncated to whole seconds.
+  await sleep(2100);
   for (let i = 0; i < RUNS; i++) {
     const body = 'etl_rows 10\netl_duration_seconds{step="load"} 2.5\n';
     assert.equal(await gw.push({ job: 'etl', run_id: `run-${i}` }, body), 200);

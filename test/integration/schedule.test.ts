@@ -106,7 +106,7 @@ test('sweeps on every tick, serves /metrics and /healthz, exits 0 on SIGTERM', a
     assert.ok(sample(metrics.body, 'pgsweep_last_duration_seconds') >= 0);
     assert.ok(!Number.isNaN(sample(metrics.body, 'pgsweep_last_groups_stale')));
     // Counters only go up.
-    await sleep(1200);
+    await sleep(2500);
     const later = await get(address, '/metrics');
     assert.ok(sample(later.body, 'pgsweep_runs_total{result="success"}') > runs);
     const stopAt = Date.now();
