@@ -2,24 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type Config, DEFAULTS, type FlagValues, resolveConfig } from '../../src/config.ts';
 import { type ConfigFile, parseConfigFile } from '../../src/config-file.ts';
-import { ExitCode, UsageError } from '../../src/errors.ts';
 import { matchesAny, matchesSelector } from '../../src/matchers.ts';
+import { usageError } from './usage-error.ts';
 
 const PATH = 'pgsweep.yaml';
 type Env = Record<string, string | undefined>;
-
-function usageError(fn: () => unknown, message?: RegExp): UsageError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof UsageError, `expected UsageError, got ${String(caught)}`);
-  assert.equal(caught.exitCode, ExitCode.usage);
-  if (message) assert.match(caught.message, message);
-  return caught;
-}
 
 const lines = (...l: string[]) => `${l.join('\n')}\n`;
 

@@ -10,27 +10,14 @@ import {
   resolveConfig,
   SHORT_TTL_MS,
 } from '../../src/config.ts';
-import { ExitCode, UsageError } from '../../src/errors.ts';
 import { matchesAny, matchesSelector, type Selector } from '../../src/matchers.ts';
+import { usageError } from './usage-error.ts';
 
 type Env = Record<string, string | undefined>;
 
 /** Resolves with a TTL given, so tests only spell out what they are about. */
 function resolve(flags: FlagValues = {}, env: Env = {}): Config {
   return resolveConfig({ ttl: '2h', ...flags }, env);
-}
-
-function usageError(fn: () => unknown, message?: RegExp): UsageError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof UsageError, `expected UsageError, got ${String(caught)}`);
-  assert.equal(caught.exitCode, ExitCode.usage);
-  if (message) assert.match(caught.message, message);
-  return caught;
 }
 
 describe('envName', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { type Config, type FlagValues, resolveConfig } from '../../src/config.ts';
 import { parseConfigFile } from '../../src/config-file.ts';
 import { type ReadFile, requestSettings } from '../../src/credentials.ts';
-import { ExitCode, UsageError } from '../../src/errors.ts';
+import { usageError } from './usage-error.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -30,19 +30,6 @@ function fakeFs(files: Record<string, string | Buffer>, errors: Record<string, s
     return Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
   };
   return { read, reads };
-}
-
-function usageError(fn: () => unknown, message?: RegExp): UsageError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof UsageError, `expected UsageError, got ${String(caught)}`);
-  assert.equal(caught.exitCode, ExitCode.usage);
-  if (message) assert.match(caught.message, message);
-  return caught;
 }
 
 const basic = (user: string, password: string) =>
