@@ -31,6 +31,7 @@ import {
   formatJson,
   formatTable,
   type GatewayRun,
+  gatewaySucceeded,
   type RunResult,
   toJsonDocument,
   totalSummary,
@@ -588,13 +589,8 @@ function withGateway(log: Log, gateway: string): Log {
 
 /** The worst outcome across gateways: failure beats stale-found beats success. */
 function exitCodeOf(run: RunResult): ExitCodeValue {
-  const failed = run.gateways.some(
-    (g) =>
-      g.error !== undefined ||
-      (g.report?.summary.failed ?? 0) > 0 ||
-      (!run.dryRun && g.report?.guard !== undefined),
-  );
-  if (failed) return ExitCode.failure;
+  // An interrupted gateway counts as failed; callers report interruption by the signal's code.
+  if (run.gateways.some((g) => !gatewaySucceeded(g, run.dryRun))) return ExitCode.failure;
   if (run.check && run.gateways.some((g) => (g.report?.summary.stale ?? 0) > 0))
     return ExitCode.staleFound;
   return ExitCode.ok;

@@ -16,6 +16,17 @@ export interface GatewayRun {
   readonly error?: string;
 }
 
+/**
+ * A sweep of one gateway that did its job: no error, no failed delete, no tripped guard (guards
+ * only warn in a dry run), not interrupted. The exit code and the self-metrics both use this.
+ */
+export function gatewaySucceeded(run: GatewayRun, dryRun: boolean): boolean {
+  const report = run.report;
+  if (run.error !== undefined || !report) return false;
+  if (report.interrupted || report.summary.failed > 0) return false;
+  return dryRun || report.guard === undefined;
+}
+
 export interface RunResult {
   readonly gateways: readonly GatewayRun[];
   readonly ttlMs: number;

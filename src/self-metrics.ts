@@ -7,7 +7,7 @@
  */
 import { groupPath } from './grouping-key.ts';
 import type { Labels, Selector } from './matchers.ts';
-import type { GatewayRun } from './output.ts';
+import { type GatewayRun, gatewaySucceeded } from './output.ts';
 
 export const SELF_JOB = 'pgsweep';
 
@@ -21,14 +21,6 @@ export function selfExclude(instance: string): Selector {
     { name: 'job', op: '=', value: SELF_JOB },
     { name: 'instance', op: '=', value: instance },
   ];
-}
-
-/** A sweep of one gateway that did its job: no error, no failed delete, no tripped guard. */
-export function gatewaySucceeded(run: GatewayRun, dryRun: boolean): boolean {
-  const report = run.report;
-  if (run.error !== undefined || !report) return false;
-  if (report.interrupted || report.summary.failed > 0) return false;
-  return dryRun || report.guard === undefined;
 }
 
 export interface Gauge {

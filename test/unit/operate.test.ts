@@ -6,16 +6,10 @@ import { parseConfigFile } from '../../src/config-file.ts';
 import { UsageError } from '../../src/errors.ts';
 import { matchesAny } from '../../src/matchers.ts';
 import { parseListen, parseSchedule } from '../../src/operate-config.ts';
-import type { GatewayRun } from '../../src/output.ts';
+import { type GatewayRun, gatewaySucceeded } from '../../src/output.ts';
 import { nextTick, runScheduler } from '../../src/scheduler.ts';
 import { SchedulerMetrics } from '../../src/scheduler-metrics.ts';
-import {
-  gatewaySucceeded,
-  pushGauges,
-  pushRequest,
-  renderExposition,
-  selfExclude,
-} from '../../src/self-metrics.ts';
+import { pushGauges, pushRequest, renderExposition, selfExclude } from '../../src/self-metrics.ts';
 import type { SweepReport } from '../../src/sweep.ts';
 
 describe('operate settings', () => {
