@@ -10,6 +10,7 @@ import { parseBaseUrl } from './base-url.ts';
 import { GatewayError } from './errors.ts';
 import { createExpositionParser } from './exposition.ts';
 import { createListingParser, type ListedGroup, ListingFormatError } from './listing.ts';
+import type { BarrierOutcome } from './write-window.ts';
 
 /** Which listing to read: the JSON API, or the text exposition (lighter on the gateway). */
 export const LISTING_MODES = ['json', 'text'] as const;
@@ -42,6 +43,8 @@ export interface GatewayClient {
   deleteGroup(path: string, signal?: AbortSignal): Promise<DeleteResult>;
   /** GET /-/healthy: its status, or 0 when it could not be reached. */
   healthy(signal?: AbortSignal): Promise<number>;
+  /** Answers once every write queued before it has been applied (see BARRIER_PATH). */
+  barrier(signal?: AbortSignal): Promise<BarrierOutcome>;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,16 @@ export interface ClientOptions {
   /** Keep each group's full JSON (json listing only), for the archive. */
   readonly keepRaw?: boolean;
 }
+
+/**
+ * The write barrier: a push carrying a sample timestamp. The gateway's single writer takes writes
+ * first-in first-out and rejects such a push (400) as its very first check, before the costly
+ * consistency check, answering only then (spec §4.9). So its 400 proves that every DELETE queued
+ * before it has been applied, at almost no cost to the gateway. The rejection leaves a phantom
+ * group under this key, which the sweep deletes when it is done.
+ */
+export const BARRIER_PATH = 'metrics/job/pgsweep_barrier';
+const BARRIER_BODY = 'pgsweep_write_barrier 1 1\n';
 
 /** Connecting should be quick even when the listing is slow to build. */
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
@@ -129,9 +142,10 @@ export function createClient(options: ClientOptions): GatewayClient {
   const retry = options.retry ?? DEFAULT_RETRY;
 
   async function send(
-    method: 'GET' | 'DELETE',
+    method: 'GET' | 'DELETE' | 'POST',
     path: string,
     signal?: AbortSignal,
+    body?: string,
   ): Promise<Dispatcher.ResponseData> {
     try {
       return await agent.request({
@@ -139,6 +153,7 @@ export function createClient(options: ClientOptions): GatewayClient {
         method,
         path: `${basePath}${path}`,
         headers,
+        ...(body === undefined ? {} : { body }),
         ...(signal ? { signal } : {}),
       });
     } catch (err) {
@@ -231,6 +246,20 @@ export function createClient(options: ClientOptions): GatewayClient {
       } catch {
         return 0;
       }
+    },
+
+    async barrier(signal) {
+      const res = await send('POST', BARRIER_PATH, signal, BARRIER_BODY);
+      const text = (await res.body.text().catch(() => '')).trim();
+      if (res.statusCode === 400 && text.includes('timestamps')) return { applied: true };
+      return {
+        applied: false,
+        queued: res.statusCode === 202,
+        why:
+          res.statusCode === 202
+            ? 'the gateway queues pushes without checking them (--push.disable-consistency-check), so it answers before applying them'
+            : `the barrier push answered ${res.statusCode}${text ? ` (${text.slice(0, 120)})` : ''}`,
+      };
     },
 
     async close() {

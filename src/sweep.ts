@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Archive } from './archive.ts';
-import type { GatewayClient, Listing } from './client.ts';
+import { BARRIER_PATH, type DeleteResult, type GatewayClient, type Listing } from './client.ts';
 import { mapLimit } from './concurrency.ts';
 import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
@@ -23,6 +23,7 @@ import {
   recheckCandidates,
 } from './plan.ts';
 import type { TtlSource } from './ttl.ts';
+import { WriteWindow } from './write-window.ts';
 
 export interface SweepOptions extends Rules {
   readonly dryRun: boolean;
@@ -201,7 +202,8 @@ export async function sweep(
   };
   if (!options.dryRun && candidates.length > 0 && !stopping()) {
     if (options.recheck) candidates = await recheck(run, candidates);
-    await confirm(run, await deleteAll(run, candidates));
+    const deleted = await deleteAll(run, candidates);
+    await confirm(run, deleted.queued, deleted.applied);
   }
 
   const interrupted = stopping();
@@ -366,10 +368,11 @@ const PROGRESS_EVERY = 1000;
 /** How often the gateway's health is checked while deletes are going out. */
 const HEALTH_POLL_MS = 500;
 
-async function deleteAll(run: SweepRun, candidates: PlannedGroup[]): Promise<PlannedGroup[]> {
+async function deleteAll(run: SweepRun, candidates: PlannedGroup[]): Promise<Deleted> {
   const { client, options, log, hooks } = run;
   const concurrency = options.concurrency;
   const pacer = new DeletePacer(concurrency);
+  const window = new WriteWindow(() => client.barrier(hooks.abandon));
   const watcher = watchHealth(client, pacer, log, hooks.stop);
   const started = performance.now();
   let done = 0;
@@ -379,7 +382,7 @@ async function deleteAll(run: SweepRun, candidates: PlannedGroup[]): Promise<Pla
     const t = performance.now();
     let pushedBack = true;
     try {
-      const result = await deleteOne(run, p);
+      const result = await deleteOne(run, p, window);
       pushedBack = result.pushedBack;
       return result.ok;
     } finally {
@@ -389,11 +392,14 @@ async function deleteAll(run: SweepRun, candidates: PlannedGroup[]): Promise<Pla
     }
   });
   await watcher.stop();
+  const queued = candidates.filter((_, i) => accepted[i]);
+  const applied = !hooks.stop?.aborted && (await window.drain());
   const { congestionEvents, minWindow } = pacer.stats();
   log.info(
     {
       deletes: candidates.length,
       ms: Math.round(performance.now() - started),
+      barriers: window.barriersSent,
       congestionEvents,
       minWindow,
     },
@@ -401,7 +407,29 @@ async function deleteAll(run: SweepRun, candidates: PlannedGroup[]): Promise<Pla
       ? 'deletes sent; slowed down when the gateway queue filled'
       : 'deletes sent',
   );
-  return candidates.filter((_, i) => accepted[i]);
+  if (window.unusable !== undefined) {
+    log.warn(
+      {},
+      `write barriers do not work on this gateway (${window.unusable}); pacing deletes by latency and /-/healthy, and confirming them by listing`,
+    );
+  }
+  if (window.leftGroup) await removeBarrierGroup(client, log, hooks.abandon);
+  return { queued, applied };
+}
+
+/** What deleteAll sent: the groups whose DELETE was queued, and whether a barrier proved them applied. */
+interface Deleted {
+  readonly queued: PlannedGroup[];
+  readonly applied: boolean;
+}
+
+/** Each barrier leaves a phantom group behind (see BARRIER_PATH); remove it. */
+async function removeBarrierGroup(client: GatewayClient, log: Log, signal?: AbortSignal) {
+  const res = await client.deleteGroup(BARRIER_PATH, signal).catch((err: unknown) => err);
+  if (res instanceof Error || (res as DeleteResult).status !== 202) {
+    const why = res instanceof Error ? res.message : `answered ${(res as DeleteResult).status}`;
+    log.warn({}, `could not remove the write-barrier group {job="pgsweep_barrier"}: ${why}`);
+  }
 }
 
 /** Polls /-/healthy while deletes go out; a full write queue (500) pauses them. */
@@ -432,6 +460,7 @@ function watchHealth(client: GatewayClient, pacer: DeletePacer, log: Log, signal
 async function deleteOne(
   run: SweepRun,
   p: PlannedGroup,
+  window: WriteWindow,
 ): Promise<{ ok: boolean; pushedBack: boolean }> {
   const { client, results, log, hooks, sent, beforeDelete } = run;
   // Candidates always carry a key: planGroup only returns 'delete' with one.
@@ -452,12 +481,23 @@ async function deleteOne(
     log.error({ group }, detail);
     return { ok: false, pushedBack: false };
   }
+  const send = async (path: string) => {
+    await window.acquire(hooks.abandon);
+    let queued = false;
+    try {
+      const res = await client.deleteGroup(path, hooks.abandon);
+      queued = res.status === 202;
+      return res;
+    } finally {
+      window.written(queued);
+    }
+  };
   sent.add(p);
   try {
-    let res = await client.deleteGroup(paths[0] ?? '', hooks.abandon);
+    let res = await send(paths[0] ?? '');
     for (const path of paths.slice(1)) {
       if (res.status !== 202) break;
-      res = await client.deleteGroup(path, hooks.abandon);
+      res = await send(path);
     }
     // A retried or 5xx/429 answer means the gateway is struggling: the pacer slows down.
     const pushedBack = res.attempts > 1 || res.status === 429 || res.status >= 500;
@@ -491,8 +531,13 @@ function archiveStep(
   };
 }
 
-/** DELETE is only queued by the gateway (spec §4.9): poll until each group is gone or re-pushed. */
-async function confirm(run: SweepRun, queued: PlannedGroup[]): Promise<void> {
+/**
+ * DELETE is only queued by the gateway (spec §4.9): check the listing until each group is gone or
+ * re-pushed. When a write barrier has proven the queue applied, one listing decides: by then it
+ * holds only what the sweep left, so it is cheap, and a group still there was never deleted (say,
+ * a proxy answered for the gateway). Without a barrier, poll until the deadline.
+ */
+async function confirm(run: SweepRun, queued: PlannedGroup[], applied: boolean): Promise<void> {
   const { client, results, log } = run;
   const timeoutMs = run.options.confirmTimeoutMs;
   const signal = run.hooks.stop;
@@ -521,13 +566,15 @@ async function confirm(run: SweepRun, queued: PlannedGroup[]): Promise<void> {
       }
     }
     pending = still;
-    if (pending.length === 0 || performance.now() + wait > deadline) break;
+    if (applied || pending.length === 0 || performance.now() + wait > deadline) break;
     await sleep(wait, undefined, signal ? { signal } : {}).catch(() => {});
     wait = Math.min(wait * 2, 1000);
   }
   if (signal?.aborted) return; // markInterrupted explains the rest
   for (const p of pending) {
-    const detail = `the gateway accepted the DELETE but still lists the group after ${timeoutMs / 1000}s`;
+    const detail = applied
+      ? 'the gateway accepted the DELETE but still lists the group after applying every write queued before a later push'
+      : `the gateway accepted the DELETE but still lists the group after ${timeoutMs / 1000}s`;
     update(results, p, { outcome: 'failed', reason: 'not-confirmed', detail });
     log.error({ group: formatLabels(p.labels) }, detail);
   }

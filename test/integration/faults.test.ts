@@ -250,11 +250,13 @@ describe('deletes that fail, against a real gateway behind a proxy', () => {
     const doc = jsonOf(result);
     assert.equal(doc.summary.failed, 1);
     assert.equal(doc.groups[0]?.reason, 'not-confirmed');
+    // The write barrier reaches the gateway, but proves nothing about a DELETE that never did.
     assert.deepEqual(
       proxy.requests.filter((r) => r.method === 'DELETE').map((r) => r.path),
-      ['/metrics/job/swallowed/run_id/s1'],
+      ['/metrics/job/swallowed/run_id/s1', '/metrics/job/pgsweep_barrier'],
     );
-    assert.deepEqual(keySet(await gw.keys()), keySet([doomed, swallowed]));
+    const barrier = { job: 'pgsweep_barrier' };
+    assert.deepEqual(keySet(await gw.keys()), keySet([doomed, swallowed, barrier]));
     await proxy.close();
   });
 });
@@ -276,6 +278,10 @@ describe('more faults from a scripted gateway', () => {
         res
           .writeHead(200, { 'content-type': 'application/json', ...headers })
           .end(JSON.stringify({ status: 'success', data }));
+        return;
+      }
+      if (req.method !== 'DELETE') {
+        res.writeHead(405).end('Method Not Allowed'); // no write barrier here
         return;
       }
       attempts++;
