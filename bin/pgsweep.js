@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-import '../dist/cli.js';
+// Heap settings first, before the sweep allocates anything (see src/heap.ts).
+import { tuneHeap } from '../dist/heap.js';
+
+tuneHeap();
+await import('../dist/cli.js');

@@ -6,12 +6,14 @@
  * gateway's RSS growth and /-/healthy failures. A benchmark, not a test: nothing here gates CI.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
+import { BARRIER_PATH } from '../src/client.ts';
+import { WriteWindow } from '../src/write-window.ts';
 import { type Gateway, startPushgateway } from '../test/support/pushgateway.ts';
 
 const { values: args } = parseArgs({
@@ -20,6 +22,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
     modes: { type: 'string', default: 'json,text' },
+    // Reuse a populated store across runs (it is written there the first time).
+    seed: { type: 'string' },
   },
 });
 const N = Number(args.n);
@@ -54,7 +58,12 @@ const BODY = [
 
 const dispatcher = new Agent({ connections: 64, headersTimeout: 600_000, bodyTimeout: 600_000 });
 
-async function call(port: number, method: 'GET' | 'PUT' | 'DELETE', path: string, body?: string) {
+async function call(
+  port: number,
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+  path: string,
+  body?: string,
+) {
   const res = await request(`http://127.0.0.1:${port}${path}`, {
     method,
     body: body ?? null,
@@ -79,7 +88,7 @@ function rssKiB(pid: number): number {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pgsweep-bench-'));
-const seed = join(dir, 'seed.db');
+const seed = args.seed ?? join(dir, 'seed.db');
 
 async function populate(): Promise<void> {
   const started = performance.now();
@@ -188,19 +197,32 @@ async function measure(
   };
 }
 
-/** The same requests pgsweep sends for this mode (list, re-list, deletes, confirm), no logic. */
+/**
+ * The same requests pgsweep sends for this mode, with no logic: list, re-list, the DELETEs at the
+ * same concurrency held to the same write window (a barrier push every 250 answered deletes, at
+ * most 500 unconfirmed), a final barrier, one confirming list, and removing the barrier's group.
+ */
 async function baseline(gw: Gateway, mode: 'json' | 'text') {
   const list = mode === 'json' ? '/api/v1/metrics' : '/metrics';
   await call(gw.port, 'GET', list);
   await call(gw.port, 'GET', list);
   // Text mode deletes both key forms of instance-less groups; these keys have no instance.
   const paths = Array.from({ length: N }, (_, i) => groupPath(i));
-  const all = mode === 'text' ? paths.flatMap((p) => [p, `${p}/instance@base64/=`]) : paths;
+  const all = mode === 'text' ? paths.flatMap((p) => [`${p}/instance@base64/=`, p]) : paths;
+  const window = new WriteWindow(async () => {
+    const status = await call(gw.port, 'POST', `/${BARRIER_PATH}`, 'pgsweep_write_barrier 1 1\n');
+    return status === 400 ? { applied: true } : { applied: false, why: `${status}`, queued: false };
+  });
   let deleted = 0;
   await pool(all, CONCURRENCY, async (p) => {
-    if ((await call(gw.port, 'DELETE', p)) === 202) deleted++;
+    await window.acquire();
+    const status = await call(gw.port, 'DELETE', p);
+    window.written(status === 202);
+    if (status === 202) deleted++;
   });
+  await window.drain();
   await call(gw.port, 'GET', list);
+  await call(gw.port, 'DELETE', `/${BARRIER_PATH}`);
   return { deleted: mode === 'text' ? deleted / 2 : deleted };
 }
 
@@ -258,7 +280,8 @@ const median = (xs: number[]) => {
   return s[Math.floor(s.length / 2)] ?? Number.NaN;
 };
 
-await populate();
+if (args.seed && existsSync(args.seed)) console.error(`reusing the populated store ${args.seed}`);
+else await populate();
 const samples: Sample[] = [];
 for (let round = 0; round < ROUNDS; round++) {
   for (const mode of MODES) {

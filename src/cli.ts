@@ -2,6 +2,8 @@
  * The command line edge: the only module that reads argv and the environment, touches the TTY,
  * reads files, handles signals, prints results and sets the exit code.
  */
+
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
@@ -28,11 +30,12 @@ import type { Log } from './log.ts';
 import { createLogger } from './logger.ts';
 import type { ScheduleConfig } from './operate-config.ts';
 import {
-  formatJson,
   formatTable,
   type GatewayRun,
   gatewaySucceeded,
+  jsonChunks,
   type RunResult,
+  tableChunks,
   toJsonDocument,
   totalSummary,
 } from './output.ts';
@@ -477,6 +480,9 @@ function loadConfig(flags: FlagValues, command: CommandName): Config {
 function watchSignals(log: Log) {
   const stop = new AbortController();
   const abandon = new AbortController();
+  // Every request in flight and every DELETE waiting for the write window listens to these;
+  // with --concurrency above 10 that is not a leak, so do not warn about it.
+  setMaxListeners(0, stop.signal, abandon.signal);
   let received: NodeJS.Signals | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     if (received) return;
@@ -636,7 +642,10 @@ async function run(config: Config): Promise<ExitCodeValue> {
     // A single gateway that could not be swept: the error line says it all, stdout stays empty.
     fail(single.error);
   } else {
-    process.stdout.write(config.output === 'json' ? formatJson(result) : formatTable(result));
+    // In pieces: a report of 100k groups should not become one string (stdout is synchronous
+    // for files and pipes, so nothing piles up either).
+    for (const chunk of config.output === 'json' ? jsonChunks(result) : tableChunks(result))
+      process.stdout.write(chunk);
     for (const g of gateways) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
   }
   return signals.exitCode() ?? exitCodeOf(result);

@@ -82,9 +82,26 @@ export function groupPath(labels: Labels): string {
   const names = Object.keys(labels)
     .filter((n) => n !== 'job')
     .sort();
-  const parts = [encodeSegment('job', labels.job ?? '')];
+  // One flat string (no concatenation node): sweeps keep 100k of these.
+  const parts = ['metrics', encodeSegment('job', labels.job ?? '')];
   for (const name of names) parts.push(encodeSegment(name, labels[name] ?? ''));
-  return `metrics/${parts.join('/')}`;
+  return parts.join('/');
+}
+
+/** The labels a groupPath() addresses: its inverse, for groups that are kept only as a path. */
+export function labelsOfPath(path: string): Labels {
+  const parts = path.split('/');
+  const labels: Record<string, string> = {};
+  // parts[0] is "metrics"; then name, value, name, value...
+  for (let i = 1; i + 1 < parts.length; i += 2) {
+    const name = parts[i] ?? '';
+    const value = parts[i + 1] ?? '';
+    if (name.endsWith('@base64'))
+      labels[name.slice(0, -'@base64'.length)] =
+        value === '=' ? '' : Buffer.from(value, 'base64url').toString('utf8');
+    else labels[name] = decodeURIComponent(value);
+  }
+  return labels;
 }
 
 /** A stable identity for a grouping key, used to match groups across two listings. */

@@ -58,7 +58,7 @@ export function totalSummary(run: RunResult): SweepSummary {
   };
 }
 
-export function toJsonDocument(run: RunResult) {
+function jsonHead(run: RunResult) {
   return {
     schemaVersion: SCHEMA_VERSION,
     dryRun: run.dryRun,
@@ -80,8 +80,14 @@ export function toJsonDocument(run: RunResult) {
           }
         : {}),
     })),
-    groups: run.gateways.flatMap((g) =>
-      (g.report?.groups ?? []).filter(isNotable).map((r) => ({
+  };
+}
+
+function* jsonGroups(run: RunResult) {
+  for (const g of run.gateways) {
+    for (const r of g.report?.groups ?? []) {
+      if (!isNotable(r)) continue;
+      yield {
         gateway: g.gateway,
         labels: r.labels,
         outcome: r.outcome,
@@ -92,42 +98,75 @@ export function toJsonDocument(run: RunResult) {
         lastPush: isoOrNull(r.lastPushMs),
         ttlSeconds: r.ttlMs === undefined ? null : r.ttlMs / 1000,
         ttlSource: r.ttlSource ?? null,
-      })),
-    ),
-  };
+      };
+    }
+  }
+}
+
+export function toJsonDocument(run: RunResult) {
+  return { ...jsonHead(run), groups: [...jsonGroups(run)] };
+}
+
+/** Chunks are joined up to about this size before they are written. */
+const CHUNK_CHARS = 64 * 1024;
+
+/**
+ * The JSON document in pieces, byte for byte what JSON.stringify(doc, null, 2) prints, so a report
+ * of 100k deleted groups is never held as one string.
+ */
+export function* jsonChunks(run: RunResult): Generator<string> {
+  const empty = `${JSON.stringify({ ...jsonHead(run), groups: [] }, null, 2)}\n`;
+  const tail = '[]\n}\n';
+  let buffer = '';
+  let first = true;
+  for (const group of jsonGroups(run)) {
+    buffer += first ? `${empty.slice(0, -tail.length)}[\n` : ',\n';
+    first = false;
+    buffer += `    ${JSON.stringify(group, null, 2).replaceAll('\n', '\n    ')}`;
+    if (buffer.length >= CHUNK_CHARS) {
+      yield buffer;
+      buffer = '';
+    }
+  }
+  yield first ? empty : `${buffer}\n  ]\n}\n`;
 }
 
 export function formatJson(run: RunResult): string {
-  return `${JSON.stringify(toJsonDocument(run), null, 2)}\n`;
+  return [...jsonChunks(run)].join('');
+}
+
+/** The table in pieces (one per gateway part), so a long report is never one string. */
+export function* tableChunks(run: RunResult): Generator<string> {
+  const many = run.gateways.length > 1;
+  for (const g of run.gateways) {
+    const lines: string[] = [];
+    if (many) lines.push(`== ${g.gateway}`);
+    if (g.error !== undefined) {
+      yield `${[...lines, `error: ${g.error}`, ''].join('\n')}\n`;
+      continue;
+    }
+    if (!g.report) {
+      if (lines.length > 0) yield `${lines.join('\n')}\n`;
+      continue;
+    }
+    if (lines.length > 0) yield `${lines.join('\n')}\n`;
+    yield* groupTable(g.report.groups);
+    const end: string[] = [];
+    if (g.report.guard) end.push(`guard: ${g.report.guard}`);
+    end.push(summaryLine(g.report.summary, run, g.gateway, g.report.interrupted));
+    if (many) end.push('');
+    yield `${end.join('\n')}\n`;
+  }
+  if (many)
+    yield `${summaryLine(totalSummary(run), run, `${run.gateways.length} gateways`, run.interrupted)}\n`;
 }
 
 export function formatTable(run: RunResult): string {
-  const lines: string[] = [];
-  const many = run.gateways.length > 1;
-  for (const g of run.gateways) {
-    if (many) lines.push(`== ${g.gateway}`);
-    if (g.error !== undefined) {
-      lines.push(`error: ${g.error}`, '');
-      continue;
-    }
-    if (!g.report) continue;
-    lines.push(...groupTable(g.report.groups.filter(isNotable)));
-    if (g.report.guard) lines.push(`guard: ${g.report.guard}`);
-    lines.push(
-      summaryLine(g.report.summary, run, g.gateway, g.report.interrupted),
-      ...(many ? [''] : []),
-    );
-  }
-  if (many)
-    lines.push(
-      summaryLine(totalSummary(run), run, `${run.gateways.length} gateways`, run.interrupted),
-    );
-  return `${lines.join('\n')}\n`;
+  return [...tableChunks(run)].join('');
 }
 
-function groupTable(groups: readonly GroupReport[]): string[] {
-  if (groups.length === 0) return [];
-  const rows = groups.map((g) => [
+function tableRow(g: GroupReport): string[] {
+  return [
     g.outcome,
     g.ageMs === undefined ? '-' : formatAge(g.ageMs),
     g.ttlMs === undefined
@@ -135,15 +174,37 @@ function groupTable(groups: readonly GroupReport[]): string[] {
       : `${formatDuration(g.ttlMs)}${g.ttlSource === 'default' ? '' : ` (${g.ttlSource})`}`,
     g.reason,
     formatLabels(g.labels),
-  ]);
+  ];
+}
+
+/** Two passes over the notable groups: column widths first, then the rows. */
+function* groupTable(groups: readonly GroupReport[]): Generator<string> {
   const header = ['OUTCOME', 'AGE', 'TTL', 'REASON', 'GROUP'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((h) => h.length);
+  let rows = 0;
+  for (const g of groups) {
+    if (!isNotable(g)) continue;
+    rows++;
+    tableRow(g).forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  if (rows === 0) return;
   const fmt = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [fmt(header), ...rows.map(fmt), ''];
+  let buffer = `${fmt(header)}\n`;
+  for (const g of groups) {
+    if (!isNotable(g)) continue;
+    buffer += `${fmt(tableRow(g))}\n`;
+    if (buffer.length >= CHUNK_CHARS) {
+      yield buffer;
+      buffer = '';
+    }
+  }
+  yield `${buffer}\n`;
 }
 
 function summaryLine(s: SweepSummary, run: RunResult, where: string, interrupted: boolean): string {

@@ -3,7 +3,7 @@
  * It never prints, exits or does I/O; the sweep and the tests call it the same way.
  */
 import { groupAge } from './age.ts';
-import { keyId, keyProblem } from './grouping-key.ts';
+import { groupPath, keyProblem } from './grouping-key.ts';
 import type { ListedGroup } from './listing.ts';
 import { type Labels, matchesAny, type Selector } from './matchers.ts';
 import { type TtlPolicy, type TtlSource, ttlFor } from './ttl.ts';
@@ -121,32 +121,77 @@ export function recheckCandidates(
   nowMs: number,
   rules: Rules,
 ): Map<PlannedGroup, RecheckVerdict> {
-  const byKey = indexByKey(second);
-  const verdicts = new Map<PlannedGroup, RecheckVerdict>();
-  for (const c of candidates) {
-    const again = c.key ? byKey.get(keyId(c.key)) : undefined;
-    if (!again) verdicts.set(c, 'gone');
-    else if (again.pushTime !== c.pushTime) verdicts.set(c, 'repushed');
-    else
-      verdicts.set(c, planGroup(again, nowMs, rules).action === 'delete' ? 'delete' : 'not-stale');
-  }
-  return verdicts;
+  const found = findAll(candidates, second);
+  return new Map(candidates.map((c) => [c, recheckVerdict(c, found.get(c), nowMs, rules)]));
+}
+
+/** One candidate against its entry in the second listing (undefined when it is not there). */
+export function recheckVerdict(
+  candidate: Pick<PlannedGroup, 'pushTime'>,
+  again: ListedGroup | undefined,
+  nowMs: number,
+  rules: Rules,
+): RecheckVerdict {
+  if (!again) return 'gone';
+  if (again.pushTime !== candidate.pushTime) return 'repushed';
+  return planGroup(again, nowMs, rules).action === 'delete' ? 'delete' : 'not-stale';
 }
 
 export type ConfirmState = 'gone' | 'repushed' | 'pending';
 
-/** After DELETEs were queued: which groups are gone, re-pushed meanwhile, or still there. */
-export function confirmState(
-  deleted: PlannedGroup,
-  byKey: ReadonlyMap<string, ListedGroup>,
+/** After DELETEs were queued: which groups a later listing shows gone, re-pushed, or still there. */
+export function confirmStates(
+  deleted: readonly PlannedGroup[],
+  later: readonly ListedGroup[],
+): Map<PlannedGroup, ConfirmState> {
+  const found = findAll(deleted, later);
+  return new Map(deleted.map((d) => [d, confirmVerdict(d, found.get(d))]));
+}
+
+/** One deleted group against its entry in a later listing (undefined when it is not there). */
+export function confirmVerdict(
+  deleted: Pick<PlannedGroup, 'pushTime'>,
+  now: ListedGroup | undefined,
 ): ConfirmState {
-  const now = deleted.key ? byKey.get(keyId(deleted.key)) : undefined;
   if (!now) return 'gone';
   return now.pushTime === deleted.pushTime ? 'pending' : 'repushed';
 }
 
-export function indexByKey(groups: readonly ListedGroup[]): Map<string, ListedGroup> {
-  const map = new Map<string, ListedGroup>();
-  for (const g of groups) if (g.labels) map.set(keyId(g.labels), g);
-  return map;
+/**
+ * Groups by their exact DELETE path (groupPath), to find them again in a later listing as it
+ * streams past (findCandidate). Items without a path are left out: they are never deleted.
+ */
+export function candidateIndex<T>(
+  items: readonly T[],
+  pathOf: (item: T) => string | undefined,
+): Map<string, T> {
+  const index = new Map<string, T>();
+  for (const item of items) {
+    const path = pathOf(item);
+    if (path !== undefined) index.set(path, item);
+  }
+  return index;
+}
+
+/** The indexed group a listed group is, if any: the same exact key, whatever the label order. */
+export function findCandidate<T>(index: ReadonlyMap<string, T>, group: ListedGroup): T | undefined {
+  // A key that cannot be addressed exactly has no path of its own to match.
+  if (!group.labels || keyProblem(group.labels)) return undefined;
+  return index.get(groupPath(group.labels));
+}
+
+/** The exact DELETE path of a planned group that has an exact key. */
+const plannedPath = (p: PlannedGroup) => (p.key ? groupPath(p.key) : undefined);
+
+function findAll(
+  planned: readonly PlannedGroup[],
+  listing: readonly ListedGroup[],
+): Map<PlannedGroup, ListedGroup> {
+  const index = candidateIndex(planned, plannedPath);
+  const found = new Map<PlannedGroup, ListedGroup>();
+  for (const g of listing) {
+    const p = findCandidate(index, g);
+    if (p) found.set(p, g);
+  }
+  return found;
 }

@@ -8,20 +8,23 @@ import { BARRIER_PATH, type DeleteResult, type GatewayClient, type Listing } fro
 import { mapLimit } from './concurrency.ts';
 import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
-import { formatLabels, groupPath, keyId } from './grouping-key.ts';
+import { formatLabels, groupPath, labelsOfPath } from './grouping-key.ts';
 import { type GuardLimits, guardVerdict } from './guards.ts';
 import type { ListedGroup } from './listing.ts';
 import type { Log } from './log.ts';
 import type { Labels } from './matchers.ts';
 import { DeletePacer } from './pacer.ts';
 import {
-  confirmState,
-  type PlannedGroup,
+  candidateIndex,
+  confirmVerdict,
+  findCandidate,
   planGroup,
   type Reason,
+  type RecheckVerdict,
   type Rules,
-  recheckCandidates,
+  recheckVerdict,
 } from './plan.ts';
+import { TrackedGroup } from './tracked-group.ts';
 import type { TtlSource } from './ttl.ts';
 import { WriteWindow } from './write-window.ts';
 
@@ -40,7 +43,7 @@ export interface SweepOptions extends Rules {
 
 export interface SweepHooks {
   /** Called after the plan, before the re-check listing (tests use it to race a push). */
-  readonly afterPlan?: (plan: readonly PlannedGroup[]) => Promise<void> | void;
+  readonly afterPlan?: (plan: readonly TrackedGroup[]) => Promise<void> | void;
   /** Local clock, for the skew warning and when the gateway sends no Date header. */
   readonly localNow?: () => number;
   /** Aborted on SIGINT/SIGTERM: start no new request. */
@@ -78,12 +81,12 @@ export interface GroupReport {
   readonly labels: Labels;
   readonly outcome: Outcome;
   readonly reason: OutcomeReason;
-  readonly detail?: string;
+  readonly detail?: string | undefined;
   readonly stale: boolean;
-  readonly ageMs?: number;
-  readonly lastPushMs?: number;
-  readonly ttlMs?: number;
-  readonly ttlSource?: TtlSource;
+  readonly ageMs?: number | undefined;
+  readonly lastPushMs?: number | undefined;
+  readonly ttlMs?: number | undefined;
+  readonly ttlSource?: TtlSource | undefined;
 }
 
 export interface SweepSummary {
@@ -107,7 +110,7 @@ export interface SweepReport {
   readonly guard?: string;
   readonly interrupted: boolean;
   /** Only the notable groups (see isNotable); the summary counts them all. */
-  readonly groups: GroupReport[];
+  readonly groups: readonly GroupReport[];
   readonly summary: SweepSummary;
 }
 
@@ -118,14 +121,8 @@ interface SweepRun {
   readonly log: Log;
   readonly hooks: SweepHooks;
   readonly localNow: () => number;
-  /** The notable groups and what became of them. */
-  readonly results: Map<PlannedGroup, GroupReport>;
-  /** Candidates whose DELETE was sent. */
-  readonly sent: Set<PlannedGroup>;
-  /** The freshest listed JSON per candidate, for the archive. */
-  readonly latestRaw: Map<PlannedGroup, string>;
   /** Runs before each DELETE; throwing keeps the group (the archive). */
-  readonly beforeDelete?: (p: PlannedGroup) => void;
+  readonly beforeDelete?: (t: TrackedGroup) => void;
 }
 
 export async function sweep(
@@ -141,7 +138,8 @@ export async function sweep(
   // The plan is built group by group as the listing streams in; only notable groups are kept.
   const first = await client.list(hooks.stop);
   const { nowMs, clockSource } = clockOf(first, localNow, options, log);
-  const results = new Map<PlannedGroup, GroupReport>();
+  // Only notable groups are kept, compactly: at 100k stale groups this is most of the memory.
+  const results: TrackedGroup[] = [];
   let scanned = 0;
   let quietlyKept = 0;
   const listStarted = performance.now();
@@ -149,22 +147,20 @@ export async function sweep(
     scanned++;
     if (scanned % PROGRESS_EVERY === 0) hooks.onProgress?.({ phase: 'list', done: scanned });
     const p = planGroup(group, nowMs, options);
-    const report = initialReport(p, options.dryRun);
     if (p.ttlNote) log.warn({ group: formatLabels(p.labels) }, p.ttlNote);
-    if (isNotable(report)) {
-      results.set(p, report);
-      logDecision(report, log);
+    const t = new TrackedGroup(p, options.dryRun);
+    if (isNotable(t)) {
+      results.push(t);
+      logDecision(t, log);
     } else quietlyKept++;
   }
   logListing(log, first, listStarted);
-  const plan = [...results.keys()];
-
-  let candidates = plan.filter((p) => p.action === 'delete');
+  let candidates = results.filter((t) => t.path !== undefined);
   log.info(
-    { scanned, stale: plan.filter((p) => p.stale).length, candidates: candidates.length },
+    { scanned, stale: results.filter((t) => t.stale).length, candidates: candidates.length },
     'planned sweep',
   );
-  await hooks.afterPlan?.(plan);
+  await hooks.afterPlan?.(results);
 
   const guard = options.guards
     ? guardVerdict(candidates.length, scanned, options.guards)
@@ -173,28 +169,23 @@ export async function sweep(
     if (options.dryRun) log.warn({}, `a real run would stop here: ${guard}`);
     else {
       log.error({}, guard);
-      for (const p of candidates)
-        update(results, p, { outcome: 'kept', reason: 'guard-tripped', detail: guard });
+      for (const t of candidates)
+        t.update({ outcome: 'kept', reason: 'guard-tripped', detail: guard });
       candidates = [];
     }
   }
 
-  const latestRaw = new Map<PlannedGroup, string>();
   const run: SweepRun = {
     client,
     options,
     log,
     hooks,
     localNow,
-    results,
-    sent: new Set<PlannedGroup>(),
-    latestRaw,
     ...(options.archive
       ? {
           beforeDelete: archiveStep(
             options.archive,
             client.baseUrl,
-            latestRaw,
             () => nowMs + (performance.now() - started),
           ),
         }
@@ -207,10 +198,9 @@ export async function sweep(
   }
 
   const interrupted = stopping();
-  if (interrupted) markInterrupted(results, run.sent);
-  const groups = [...results.values()];
+  if (interrupted) markInterrupted(results);
   const summary = summarise(
-    groups,
+    results,
     scanned,
     quietlyKept,
     options.dryRun,
@@ -223,7 +213,7 @@ export async function sweep(
     ttlMs: options.ttlMs,
     ...(guard ? { guard } : {}),
     interrupted,
-    groups,
+    groups: results,
     summary,
   };
 }
@@ -238,31 +228,6 @@ function logListing(log: Log, listing: Listing, started: number): void {
     'listed groups',
   );
 }
-
-/**
- * Streams a whole listing (so a bad one still throws) but keeps only the groups whose keys are
- * wanted: memory stays proportional to the candidates, not to the gateway.
- */
-async function collectKeys(
-  client: GatewayClient,
-  wanted: ReadonlySet<string>,
-  log: Log,
-  signal?: AbortSignal,
-): Promise<{ listing: Listing; found: Map<string, ListedGroup> }> {
-  const started = performance.now();
-  const listing = await client.list(signal);
-  const found = new Map<string, ListedGroup>();
-  for await (const group of listing.groups) {
-    if (!group.labels) continue;
-    const id = keyId(group.labels);
-    if (wanted.has(id)) found.set(id, group);
-  }
-  logListing(log, listing, started);
-  return { listing, found };
-}
-
-const candidateIds = (ps: readonly PlannedGroup[]) =>
-  new Set(ps.flatMap((p) => (p.key ? [keyId(p.key)] : [])));
 
 function clockOf(listing: Listing, localNow: () => number, options: SweepOptions, log: Log) {
   const local = localNow();
@@ -290,62 +255,29 @@ function clockOf(listing: Listing, localNow: () => number, options: SweepOptions
   return { nowMs: listing.dateMs, clockSource: 'gateway-date' as const };
 }
 
-function initialReport(p: PlannedGroup, dryRun: boolean): GroupReport {
-  const outcome: Outcome =
-    p.action === 'skip'
-      ? 'skipped'
-      : p.action === 'keep'
-        ? 'kept'
-        : dryRun
-          ? 'would-delete'
-          : 'failed';
-  return {
-    labels: p.labels,
-    outcome,
-    // A real-run candidate starts as failed/not-confirmed and is upgraded once confirmed gone.
-    reason: p.action === 'delete' && !dryRun ? 'not-confirmed' : p.reason,
-    stale: p.stale,
-    ...(p.detail === undefined ? {} : { detail: p.detail }),
-    ...(p.ageMs === undefined ? {} : { ageMs: p.ageMs }),
-    ...(p.lastPushMs === undefined ? {} : { lastPushMs: p.lastPushMs }),
-    ...(p.ttlMs === undefined ? {} : { ttlMs: p.ttlMs }),
-    ...(p.ttlSource === undefined ? {} : { ttlSource: p.ttlSource }),
-  };
+function logDecision(t: TrackedGroup, log: Log): void {
+  if (t.outcome === 'skipped')
+    log.warn(
+      { group: formatLabels(t.labels), reason: t.reason },
+      `skipping group: ${t.detail ?? t.reason}`,
+    );
+  else if (t.reason === 'future-push-time')
+    log.warn({ group: formatLabels(t.labels), reason: t.reason }, `keeping group: ${t.detail}`);
 }
 
-function logDecision(r: GroupReport, log: Log): void {
-  const group = formatLabels(r.labels);
-  if (r.outcome === 'skipped')
-    log.warn({ group, reason: r.reason }, `skipping group: ${r.detail ?? r.reason}`);
-  else if (r.reason === 'future-push-time')
-    log.warn({ group, reason: r.reason }, `keeping group: ${r.detail}`);
-}
-
-function update(
-  results: Map<PlannedGroup, GroupReport>,
-  p: PlannedGroup,
-  change: Partial<GroupReport>,
-): void {
-  const prev = results.get(p);
-  if (prev) results.set(p, { ...prev, ...change });
-}
-
-async function recheck(run: SweepRun, candidates: PlannedGroup[]): Promise<PlannedGroup[]> {
-  const { client, options, results, log, latestRaw, localNow } = run;
-  const signal = run.hooks.stop;
-  const { listing, found } = await collectKeys(client, candidateIds(candidates), log, signal);
-  const byId = new Map(candidates.flatMap((p) => (p.key ? [[keyId(p.key), p] as const] : [])));
-  const { nowMs } = clockOf(listing, localNow, options, log);
-  const verdicts = recheckCandidates(candidates, [...found.values()], nowMs, options);
-  // The archive records the freshest state: this listing's, when it has the group.
-  for (const [id, group] of found) {
-    const p = byId.get(id);
-    if (p && group.raw !== undefined) latestRaw.set(p, group.raw);
-  }
-  const keep: PlannedGroup[] = [];
-  for (const [p, verdict] of verdicts) {
+async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<TrackedGroup[]> {
+  const { options, log } = run;
+  const verdicts = new Map<TrackedGroup, RecheckVerdict>();
+  await streamCandidates(run, candidates, (t, group, nowMs) => {
+    verdicts.set(t, recheckVerdict(t, group, nowMs, options));
+    // The archive records the freshest state: this listing's.
+    if (group.raw !== undefined) t.raw = group.raw;
+  });
+  const keep: TrackedGroup[] = [];
+  for (const t of candidates) {
+    const verdict = verdicts.get(t) ?? 'gone';
     if (verdict === 'delete') {
-      keep.push(p);
+      keep.push(t);
       continue;
     }
     const reason: OutcomeReason =
@@ -356,10 +288,32 @@ async function recheck(run: SweepRun, candidates: PlannedGroup[]): Promise<Plann
         : verdict === 'repushed'
           ? 're-pushed during the sweep; kept its fresh data'
           : 'no longer stale by the gateway clock at re-check';
-    update(results, p, { outcome: 'kept', reason, detail });
-    log.info({ group: formatLabels(p.labels), reason }, detail);
+    t.update({ outcome: 'kept', reason, detail });
+    log.info({ group: formatLabels(t.labels), reason }, detail);
   }
   return keep;
+}
+
+/**
+ * Streams a whole listing (so a bad one still throws before anything is acted on) and hands each
+ * of `wanted`'s groups found in it to `found`: memory stays proportional to the candidates, not to
+ * the gateway. Groups not handed over are not listed.
+ */
+async function streamCandidates(
+  run: SweepRun,
+  wanted: readonly TrackedGroup[],
+  found: (t: TrackedGroup, group: ListedGroup, nowMs: number) => void,
+): Promise<void> {
+  const { client, log, options, localNow } = run;
+  const index = candidateIndex(wanted, (t) => t.path);
+  const started = performance.now();
+  const listing = await client.list(run.hooks.stop);
+  const { nowMs } = clockOf(listing, localNow, options, log);
+  for await (const group of listing.groups) {
+    const p = findCandidate(index, group);
+    if (p) found(p, group, nowMs);
+  }
+  logListing(log, listing, started);
 }
 
 /** Listing progress is reported every this many groups. */
@@ -368,7 +322,7 @@ const PROGRESS_EVERY = 1000;
 /** How often the gateway's health is checked while deletes are going out. */
 const HEALTH_POLL_MS = 500;
 
-async function deleteAll(run: SweepRun, candidates: PlannedGroup[]): Promise<Deleted> {
+async function deleteAll(run: SweepRun, candidates: TrackedGroup[]): Promise<Deleted> {
   const { client, options, log, hooks } = run;
   const concurrency = options.concurrency;
   const pacer = new DeletePacer(concurrency);
@@ -419,7 +373,7 @@ async function deleteAll(run: SweepRun, candidates: PlannedGroup[]): Promise<Del
 
 /** What deleteAll sent: the groups whose DELETE was queued, and whether a barrier proved them applied. */
 interface Deleted {
-  readonly queued: PlannedGroup[];
+  readonly queued: TrackedGroup[];
   readonly applied: boolean;
 }
 
@@ -456,63 +410,62 @@ function watchHealth(client: GatewayClient, pacer: DeletePacer, log: Log, signal
   };
 }
 
-/** One group's DELETE (two for an ambiguous text-listing key); records failures in `results`. */
+/** One group's DELETE (two for an ambiguous text-listing key); records failures on the group. */
 async function deleteOne(
   run: SweepRun,
-  p: PlannedGroup,
+  t: TrackedGroup,
   window: WriteWindow,
 ): Promise<{ ok: boolean; pushedBack: boolean }> {
-  const { client, results, log, hooks, sent, beforeDelete } = run;
-  // Candidates always carry a key: planGroup only returns 'delete' with one.
-  const key = p.key ?? p.labels;
+  const { client, log, hooks, beforeDelete } = run;
+  // Candidates always have a path: only a planned delete gets one.
+  const path = t.path ?? '';
   // Text listing: the key is `key` or `key`+instance="". Both cannot exist at once (together they
   // make /metrics fail, so this listing could not have been read), so one DELETE is a no-op.
   // A fresh group could only be hit if a job re-pushed the *other* key form in between; jobs
   // push one form, so that is the same narrow race as any re-push (README: Scale).
-  const paths = p.ambiguousInstance
-    ? [groupPath({ ...key, instance: '' }), groupPath(key)]
-    : [groupPath(key)];
-  const group = formatLabels(p.labels);
+  const paths = t.ambiguousInstance
+    ? [groupPath({ ...labelsOfPath(path), instance: '' }), path]
+    : [path];
   try {
-    beforeDelete?.(p);
+    beforeDelete?.(t);
   } catch (err) {
     const detail = `not deleted: its archive line could not be written (${(err as Error).message})`;
-    update(results, p, { outcome: 'failed', reason: 'archive-failed', detail });
-    log.error({ group }, detail);
+    t.update({ outcome: 'failed', reason: 'archive-failed', detail });
+    log.error({ group: formatLabels(t.labels) }, detail);
     return { ok: false, pushedBack: false };
   }
-  const send = async (path: string) => {
+  const send = async (p: string) => {
     await window.acquire(hooks.abandon);
     let queued = false;
     try {
-      const res = await client.deleteGroup(path, hooks.abandon);
+      const res = await client.deleteGroup(p, hooks.abandon);
       queued = res.status === 202;
       return res;
     } finally {
       window.written(queued);
     }
   };
-  sent.add(p);
+  t.sent = true;
   try {
     let res = await send(paths[0] ?? '');
-    for (const path of paths.slice(1)) {
+    for (const p of paths.slice(1)) {
       if (res.status !== 202) break;
-      res = await send(path);
+      res = await send(p);
     }
     // A retried or 5xx/429 answer means the gateway is struggling: the pacer slows down.
     const pushedBack = res.attempts > 1 || res.status === 429 || res.status >= 500;
     if (res.status === 202) {
-      log.debug({ group, attempts: res.attempts }, 'delete queued');
+      log.debug({ path, attempts: res.attempts }, 'delete queued');
       return { ok: true, pushedBack };
     }
     const detail = `DELETE answered ${res.status}${res.body ? `: ${res.body}` : ''}${res.attempts > 1 ? ` (after ${res.attempts} attempts)` : ''}`;
-    update(results, p, { outcome: 'failed', reason: 'delete-rejected', detail });
-    log.error({ group, status: res.status }, `delete failed: ${detail}`);
+    t.update({ outcome: 'failed', reason: 'delete-rejected', detail });
+    log.error({ group: formatLabels(t.labels), status: res.status }, `delete failed: ${detail}`);
     return { ok: false, pushedBack };
   } catch (err) {
     const detail = (err as Error).message;
-    update(results, p, { outcome: 'failed', reason: 'delete-error', detail });
-    log.error({ group }, `delete failed: ${detail}`);
+    t.update({ outcome: 'failed', reason: 'delete-error', detail });
+    log.error({ group: formatLabels(t.labels) }, `delete failed: ${detail}`);
     return { ok: false, pushedBack: true };
   }
 }
@@ -521,13 +474,11 @@ async function deleteOne(
 function archiveStep(
   archive: Archive,
   gateway: string,
-  latestRaw: ReadonlyMap<PlannedGroup, string>,
   now: () => number,
-): (p: PlannedGroup) => void {
-  return (p) => {
-    const raw = latestRaw.get(p) ?? p.raw;
-    if (raw === undefined) throw new Error("the listing did not keep this group's state");
-    archive.record({ gateway, labels: p.labels, pushTime: p.pushTime, raw }, now());
+): (t: TrackedGroup) => void {
+  return (t) => {
+    if (t.raw === undefined) throw new Error("the listing did not keep this group's state");
+    archive.record({ gateway, labels: t.labels, pushTime: t.pushTime, raw: t.raw }, now());
   };
 }
 
@@ -537,60 +488,58 @@ function archiveStep(
  * holds only what the sweep left, so it is cheap, and a group still there was never deleted (say,
  * a proxy answered for the gateway). Without a barrier, poll until the deadline.
  */
-async function confirm(run: SweepRun, queued: PlannedGroup[], applied: boolean): Promise<void> {
-  const { client, results, log } = run;
+async function confirm(run: SweepRun, queued: TrackedGroup[], applied: boolean): Promise<void> {
+  const { log } = run;
   const timeoutMs = run.options.confirmTimeoutMs;
   const signal = run.hooks.stop;
   let pending = queued;
   const deadline = performance.now() + timeoutMs;
   let wait = 50;
   while (pending.length > 0 && signal?.aborted !== true) {
-    let byKey: Map<string, ListedGroup>;
+    const repushed = new Set<TrackedGroup>();
+    const still = new Set<TrackedGroup>();
     try {
-      byKey = (await collectKeys(client, candidateIds(pending), log, signal)).found;
+      await streamCandidates(run, pending, (t, group) => {
+        if (confirmVerdict(t, group) === 'pending') still.add(t);
+        else repushed.add(t);
+      });
     } catch (err) {
       if (signal?.aborted) break;
       throw err;
     }
-    const still: PlannedGroup[] = [];
-    for (const p of pending) {
-      const state = confirmState(p, byKey);
-      if (state === 'pending') still.push(p);
-      else if (state === 'gone') update(results, p, { outcome: 'deleted', reason: 'stale' });
-      else {
-        update(results, p, {
-          outcome: 'kept',
-          reason: 'repushed',
-          detail: 're-pushed right after the delete; the new data is kept',
-        });
-      }
+    for (const t of pending) {
+      if (still.has(t)) continue;
+      t.update(
+        repushed.has(t)
+          ? {
+              outcome: 'kept',
+              reason: 'repushed',
+              detail: 're-pushed right after the delete; the new data is kept',
+            }
+          : { outcome: 'deleted', reason: 'stale' },
+      );
     }
-    pending = still;
+    pending = pending.filter((t) => still.has(t));
     if (applied || pending.length === 0 || performance.now() + wait > deadline) break;
     await sleep(wait, undefined, signal ? { signal } : {}).catch(() => {});
     wait = Math.min(wait * 2, 1000);
   }
   if (signal?.aborted) return; // markInterrupted explains the rest
-  for (const p of pending) {
+  for (const t of pending) {
     const detail = applied
       ? 'the gateway accepted the DELETE but still lists the group after applying every write queued before a later push'
       : `the gateway accepted the DELETE but still lists the group after ${timeoutMs / 1000}s`;
-    update(results, p, { outcome: 'failed', reason: 'not-confirmed', detail });
-    log.error({ group: formatLabels(p.labels) }, detail);
+    t.update({ outcome: 'failed', reason: 'not-confirmed', detail });
+    log.error({ group: formatLabels(t.labels) }, detail);
   }
 }
 
 /** After SIGINT/SIGTERM: candidates never sent are kept; sent but unconfirmed ones are failures. */
-function markInterrupted(
-  results: Map<PlannedGroup, GroupReport>,
-  sent: ReadonlySet<PlannedGroup>,
-): void {
-  for (const [p, r] of results) {
-    if (p.action !== 'delete' || r.outcome !== 'failed' || r.reason !== 'not-confirmed') continue;
-    update(
-      results,
-      p,
-      sent.has(p)
+function markInterrupted(results: readonly TrackedGroup[]): void {
+  for (const t of results) {
+    if (t.path === undefined || t.outcome !== 'failed' || t.reason !== 'not-confirmed') continue;
+    t.update(
+      t.sent
         ? {
             outcome: 'failed',
             reason: 'interrupted',
@@ -630,7 +579,7 @@ function summarise(
  * Groups worth keeping and listing one by one: everything stale, skipped, failed or kept for a
  * warning. Fresh and unselected groups are only counted, so memory and output stay small.
  */
-export function isNotable(g: GroupReport): boolean {
+export function isNotable(g: Pick<GroupReport, 'stale' | 'outcome' | 'reason'>): boolean {
   return (
     g.stale ||
     g.outcome === 'skipped' ||

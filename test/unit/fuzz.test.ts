@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseGoFloat } from '../../src/age.ts';
 import { formatDuration, parseDuration } from '../../src/duration.ts';
-import { groupPath } from '../../src/grouping-key.ts';
+import { groupPath, labelsOfPath } from '../../src/grouping-key.ts';
 import {
   type Labels,
   MatcherSyntaxError,
@@ -255,6 +255,8 @@ describe('fuzz: grouping-key paths', () => {
         }
         // The decoder also rejects empty and dot segments and values decoding to '/' or dots.
         assert.deepEqual(decodeGroupPath(path), { ...labels });
+        // pgsweep's own inverse, used to report groups it kept only as their path.
+        assert.deepEqual(labelsOfPath(path), { ...labels });
       }),
       { numRuns: 1000 },
     );

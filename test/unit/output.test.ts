@@ -4,9 +4,11 @@ import {
   formatJson,
   formatTable,
   type GatewayRun,
+  jsonChunks,
   OUTPUT_FORMATS,
   type RunResult,
   SCHEMA_VERSION,
+  tableChunks,
   totalSummary,
 } from '../../src/output.ts';
 import type { GroupReport, SweepReport, SweepSummary } from '../../src/sweep.ts';
@@ -537,5 +539,40 @@ describe('formatTable with several gateways', () => {
     assert.match(summaryOf('http://b:9091/'), /\(interrupted\)/);
     assert.doesNotMatch(summaryOf('http://a:9091/'), /\(interrupted\)/);
     assert.match(t.split('\n').at(-2) ?? '', /\(interrupted\)/);
+  });
+});
+
+describe('output in pieces', () => {
+  // Enough groups to cross several chunk boundaries, on two gateways, plus the empty case.
+  const many: GroupReport[] = Array.from({ length: 3000 }, (_, i) => ({
+    ...(GROUPS[0] as GroupReport),
+    labels: { job: `etl_${i % 7}`, run_id: `r${i}` },
+  }));
+  const cases: Array<[string, RunResult]> = [
+    ['no groups', run({}, { groups: [] })],
+    ['a few groups', run()],
+    ['many groups', run({}, { groups: many })],
+    [
+      'two gateways',
+      {
+        ...run({}, { groups: many }),
+        gateways: [
+          { gateway: GATEWAY, report: report({ groups: many }) },
+          { gateway: 'http://other:9091/', error: 'connection refused' },
+        ],
+      },
+    ],
+  ];
+  for (const [name, r] of cases) {
+    it(`JSON: ${name}, byte for byte what one JSON.stringify prints`, () => {
+      const doc = JSON.parse(formatJson(r)) as { groups: unknown[] };
+      assert.equal(formatJson(r), `${JSON.stringify(doc, null, 2)}\n`);
+      assert.ok([...jsonChunks(r)].every((c) => c.length < 200_000));
+    });
+  }
+  it('the table lists every notable group once, in chunks', () => {
+    const text = formatTable(run({}, { groups: many }));
+    assert.equal(text.split('\n').filter((l) => l.startsWith('deleted')).length, many.length);
+    assert.ok([...tableChunks(run({}, { groups: many }))].length > 1);
   });
 });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { keyId } from '../../src/grouping-key.ts';
+import { groupPath } from '../../src/grouping-key.ts';
 import type { ListedGroup } from '../../src/listing.ts';
 import { type Labels, parseSelector } from '../../src/matchers.ts';
 import {
-  confirmState,
-  indexByKey,
+  candidateIndex,
+  confirmStates,
+  findCandidate,
   type PlannedGroup,
   planGroup,
   type Rules,
@@ -285,7 +286,7 @@ describe('recheckCandidates', () => {
   });
 });
 
-describe('confirmState', () => {
+describe('confirmStates', () => {
   const deleted: PlannedGroup = planGroup(
     listed({ job: 'a', instance: '' }, pushedAgo(3 * HOUR)),
     NOW_MS,
@@ -293,38 +294,44 @@ describe('confirmState', () => {
   );
 
   it('is gone when the key is no longer listed', () => {
-    assert.equal(confirmState(deleted, new Map()), 'gone');
-    const onlyJob = indexByKey([listed({ job: 'a' }, deleted.pushTime)]);
-    assert.equal(confirmState(deleted, onlyJob), 'gone');
+    assert.equal(confirmStates([deleted], []).get(deleted), 'gone');
+    const onlyJob = [listed({ job: 'a' }, deleted.pushTime)];
+    assert.equal(confirmStates([deleted], onlyJob).get(deleted), 'gone');
   });
 
   it('is pending while the same push is still listed', () => {
-    const byKey = indexByKey([listed({ instance: '', job: 'a' }, deleted.pushTime)]);
-    assert.equal(confirmState(deleted, byKey), 'pending');
+    const later = [listed({ instance: '', job: 'a' }, deleted.pushTime)];
+    assert.equal(confirmStates([deleted], later).get(deleted), 'pending');
   });
 
   it('is repushed when the key came back with a new push time', () => {
-    const byKey = indexByKey([listed({ job: 'a', instance: '' }, pushedAgo(0))]);
-    assert.equal(confirmState(deleted, byKey), 'repushed');
+    const later = [listed({ job: 'a', instance: '' }, pushedAgo(0))];
+    assert.equal(confirmStates([deleted], later).get(deleted), 'repushed');
   });
 });
 
-describe('indexByKey', () => {
-  it('indexes groups by keyId, whatever the label order', () => {
-    const a = listed({ job: 'a', instance: 'i' }, '1');
-    const b = listed({ job: 'b' }, '2');
-    const map = indexByKey([a, b]);
-    assert.equal(map.size, 2);
-    assert.equal(map.get(keyId({ instance: 'i', job: 'a' })), a);
-    assert.equal(map.get(keyId({ job: 'b' })), b);
-    assert.equal(map.get(keyId({ job: 'b', instance: '' })), undefined);
+describe('candidateIndex and findCandidate', () => {
+  const plan = (g: ReturnType<typeof listed>) => planGroup(g, NOW_MS, rules());
+
+  it('finds a planned group again by its exact key, whatever the label order', () => {
+    const a = plan(listed({ job: 'a', instance: 'i' }, pushedAgo(3 * HOUR)));
+    const b = plan(listed({ job: 'b' }, pushedAgo(3 * HOUR)));
+    const index = candidateIndex([a, b], (p) => (p.key ? groupPath(p.key) : undefined));
+    assert.equal(index.size, 2);
+    assert.equal(findCandidate(index, listed({ instance: 'i', job: 'a' }, '1')), a);
+    assert.equal(findCandidate(index, listed({ job: 'b' }, '2')), b);
+    assert.equal(findCandidate(index, listed({ job: 'b', instance: '' }, '2')), undefined);
   });
 
-  it('leaves out groups without an exact key', () => {
-    const map = indexByKey([ambiguous('amb', '1'), listed({ job: 'x' }, '1')]);
-    assert.equal(map.size, 1);
-    assert.equal(map.get(keyId({ job: 'amb', instance: '' })), undefined);
-    assert.equal(map.get(keyId({ job: 'amb' })), undefined);
+  it('leaves out groups without an exact key, on either side', () => {
+    const skipped = plan(ambiguous('amb', pushedAgo(3 * HOUR)));
+    assert.equal(skipped.key, undefined);
+    const index = candidateIndex([skipped, plan(listed({ job: 'x' }, pushedAgo(3 * HOUR)))], (p) =>
+      p.key ? groupPath(p.key) : undefined,
+    );
+    assert.equal(index.size, 1);
+    assert.equal(findCandidate(index, ambiguous('x', '1')), undefined);
+    assert.equal(findCandidate(index, listed({ job: 'amb', instance: '' }, '1')), undefined);
   });
 });
 
