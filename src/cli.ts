@@ -642,10 +642,11 @@ async function run(config: Config): Promise<ExitCodeValue> {
     // A single gateway that could not be swept: the error line says it all, stdout stays empty.
     fail(single.error);
   } else {
-    // In pieces: a report of 100k groups should not become one string (stdout is synchronous
-    // for files and pipes, so nothing piles up either).
-    for (const chunk of config.output === 'json' ? jsonChunks(result) : tableChunks(result))
-      process.stdout.write(chunk);
+    // In pieces: a report of 100k groups should not become one string.
+    await writeAll(
+      process.stdout,
+      config.output === 'json' ? jsonChunks(result) : tableChunks(result),
+    );
     for (const g of gateways) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
   }
   return signals.exitCode() ?? exitCodeOf(result);
@@ -875,6 +876,28 @@ async function main(argv: string[]): Promise<ExitCodeValue> {
       `unexpected ${(err as Error).name ?? 'error'}: ${(err as Error).message} (please report this)`,
     );
     return ExitCode.failure;
+  }
+}
+
+/**
+ * Writes chunk by chunk, waiting for the reader whenever the stream's buffer is full: stdout to a
+ * pipe is asynchronous, and without waiting a 100k-group report piled up in memory (measured: a
+ * 357 MiB peak instead of 127 MiB when the output went to a pipe). Gives up quietly if the reader
+ * goes away (EPIPE is handled below).
+ */
+async function writeAll(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (stream.write(chunk)) continue;
+    const drained = await new Promise<boolean>((resolve) => {
+      const done = (ok: boolean) => () => {
+        stream.off('drain', onDrain).off('error', onEnd).off('close', onEnd);
+        resolve(ok);
+      };
+      const onDrain = done(true);
+      const onEnd = done(false);
+      stream.once('drain', onDrain).once('error', onEnd).once('close', onEnd);
+    });
+    if (!drained) return;
   }
 }
 

@@ -3,10 +3,10 @@
  * One schema checks shape and meaning, and every problem is reported with its line.
  * Pure: takes the file's text, returns typed values or throws one UsageError listing all problems.
  */
-import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { LISTING_MODES } from './client.ts';
 import { UsageError } from './errors.ts';
+import { yamlModule } from './lazy-require.ts';
 import { operateFileSchema } from './operate-config.ts';
 import { OUTPUT_FORMATS } from './output.ts';
 import * as v from './validate.ts';
@@ -89,6 +89,7 @@ export interface ConfigFile {
 }
 
 export function parseConfigFile(text: string, path: string): ConfigFile {
+  const { isMap, isScalar, LineCounter, parseDocument } = yamlModule();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const lineOf = (offset: number | undefined) =>

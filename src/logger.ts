@@ -3,8 +3,8 @@
  * synchronous stream in this thread (not a worker transport) so nothing is lost at exit.
  */
 import { pino } from 'pino';
-import pretty from 'pino-pretty';
 import type { LogLevel } from './config.ts';
+import { pinoPrettyModule } from './lazy-require.ts';
 
 /** Paths that may carry secrets in later features; redacted wherever they appear. */
 const REDACT = [
@@ -26,7 +26,7 @@ export function createLogger(level: LogLevel, stderrIsTty: boolean, noColor: boo
   if (stderrIsTty) {
     return pino(
       options,
-      pretty({
+      pinoPrettyModule()({
         destination: 2,
         sync: true,
         colorize: !noColor,

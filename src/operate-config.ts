@@ -4,8 +4,8 @@
  * pure: problems and warnings are appended to the caller's lists, nothing is printed.
  */
 import { hostname } from 'node:os';
-import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { cronParserModule } from './lazy-require.ts';
 
 export interface ListenAddress {
   /** undefined: every interface (`:9099`). */
@@ -82,7 +82,9 @@ export function parseSchedule(
     };
   }
   try {
-    CronExpressionParser.parse(expression.trim(), timezone ? { tz: timezone } : {}).next();
+    cronParserModule()
+      .CronExpressionParser.parse(expression.trim(), timezone ? { tz: timezone } : {})
+      .next();
   } catch (err) {
     return {
       ok: false,

@@ -4,7 +4,7 @@
  * so a slow sweep never piles up work. No printing, no process state: the CLI supplies the run.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CronExpressionParser } from 'cron-parser';
+import { cronParserModule } from './lazy-require.ts';
 import type { ScheduleConfig } from './operate-config.ts';
 
 export interface SchedulerOptions {
@@ -21,10 +21,11 @@ export interface SchedulerOptions {
 
 /** The first tick strictly after `afterMs`. */
 export function nextTick(schedule: ScheduleConfig, afterMs: number): number {
-  return CronExpressionParser.parse(schedule.expression, {
-    currentDate: new Date(afterMs),
-    ...(schedule.timezone ? { tz: schedule.timezone } : {}),
-  })
+  return cronParserModule()
+    .CronExpressionParser.parse(schedule.expression, {
+      currentDate: new Date(afterMs),
+      ...(schedule.timezone ? { tz: schedule.timezone } : {}),
+    })
     .next()
     .getTime();
 }

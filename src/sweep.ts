@@ -388,10 +388,12 @@ async function removeBarrierGroup(client: GatewayClient, log: Log, signal?: Abor
 
 /** Polls /-/healthy while deletes go out; a full write queue (500) pauses them. */
 function watchHealth(client: GatewayClient, pacer: DeletePacer, log: Log, signal?: AbortSignal) {
-  let running = true;
+  // Stopping ends the wait between polls at once, so a short sweep does not sit out a poll interval.
+  const stopped = new AbortController();
+  const done = signal ? AbortSignal.any([signal, stopped.signal]) : stopped.signal;
   let warned = false;
   const loop = (async () => {
-    while (running && signal?.aborted !== true) {
+    while (!done.aborted) {
       const status = await client.healthy(signal);
       if (status === 500) {
         pacer.congested();
@@ -399,12 +401,12 @@ function watchHealth(client: GatewayClient, pacer: DeletePacer, log: Log, signal
           log.warn({}, "the gateway's write queue is full (/-/healthy 500); pausing deletes");
         warned = true;
       }
-      await sleep(HEALTH_POLL_MS, undefined, signal ? { signal } : {}).catch(() => {});
+      await sleep(HEALTH_POLL_MS, undefined, { signal: done }).catch(() => {});
     }
   })();
   return {
     async stop() {
-      running = false;
+      stopped.abort();
       await loop;
     },
   };
