@@ -3,7 +3,7 @@
  * paths (no URL normalisation) so tests can push exactly the keys they mean.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { request } from 'node:http';
+import { type ClientRequest, type IncomingMessage, request } from 'node:http';
 import { createInterface } from 'node:readline';
 
 export const INSTALL_HINT =
@@ -33,8 +33,19 @@ export function rawRequest(
   body?: string | Buffer,
   headers: Record<string, string> = {},
 ): Promise<RawResponse> {
+  return sendRequest(
+    (onResponse) => request({ host: '127.0.0.1', port, method, path, headers }, onResponse),
+    body,
+  );
+}
+
+/** Sends one request made by `start` (http or https) and collects the whole response. */
+export function sendRequest(
+  start: (onResponse: (res: IncomingMessage) => void) => ClientRequest,
+  body?: string | Buffer,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+    const req = start((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>

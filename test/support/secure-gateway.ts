@@ -8,7 +8,13 @@ import { writeFileSync } from 'node:fs';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
-import { b64Path, type Labels, type RawResponse, startPushgateway } from './pushgateway.ts';
+import {
+  b64Path,
+  type Labels,
+  type RawResponse,
+  sendRequest,
+  startPushgateway,
+} from './pushgateway.ts';
 
 export interface WebConfig {
   /** user -> bcrypt hash */
@@ -86,22 +92,10 @@ function send(
     ...(tls && credentials.cert ? { cert: credentials.cert } : {}),
     ...(tls && credentials.key ? { key: credentials.key } : {}),
   };
-  return new Promise((resolve, reject) => {
-    const req = (tls ? httpsRequest : httpRequest)(options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return sendRequest(
+    (onResponse) => (tls ? httpsRequest(options, onResponse) : httpRequest(options, onResponse)),
+    body,
+  );
 }
 
 /**
