@@ -113,19 +113,9 @@ export type RecheckVerdict = 'delete' | 'gone' | 'repushed' | 'not-stale';
 
 /**
  * Narrows the GET-to-DELETE race (spec §7): a candidate is deleted only if a second listing still
- * shows it with the identical push_time_seconds string and it is still stale by that listing's clock.
+ * shows it with the identical push_time_seconds string and it is still stale by that listing's
+ * clock. `again` is its entry in that listing, undefined when it is not there.
  */
-export function recheckCandidates(
-  candidates: readonly PlannedGroup[],
-  second: readonly ListedGroup[],
-  nowMs: number,
-  rules: Rules,
-): Map<PlannedGroup, RecheckVerdict> {
-  const found = findAll(candidates, second);
-  return new Map(candidates.map((c) => [c, recheckVerdict(c, found.get(c), nowMs, rules)]));
-}
-
-/** One candidate against its entry in the second listing (undefined when it is not there). */
 export function recheckVerdict(
   candidate: Pick<PlannedGroup, 'pushTime'>,
   again: ListedGroup | undefined,
@@ -138,15 +128,6 @@ export function recheckVerdict(
 }
 
 export type ConfirmState = 'gone' | 'repushed' | 'pending';
-
-/** After DELETEs were queued: which groups a later listing shows gone, re-pushed, or still there. */
-export function confirmStates(
-  deleted: readonly PlannedGroup[],
-  later: readonly ListedGroup[],
-): Map<PlannedGroup, ConfirmState> {
-  const found = findAll(deleted, later);
-  return new Map(deleted.map((d) => [d, confirmVerdict(d, found.get(d))]));
-}
 
 /** One deleted group against its entry in a later listing (undefined when it is not there). */
 export function confirmVerdict(
@@ -178,20 +159,4 @@ export function findCandidate<T>(index: ReadonlyMap<string, T>, group: ListedGro
   // A key that cannot be addressed exactly has no path of its own to match.
   if (!group.labels || keyProblem(group.labels)) return undefined;
   return index.get(groupPath(group.labels));
-}
-
-/** The exact DELETE path of a planned group that has an exact key. */
-const plannedPath = (p: PlannedGroup) => (p.key ? groupPath(p.key) : undefined);
-
-function findAll(
-  planned: readonly PlannedGroup[],
-  listing: readonly ListedGroup[],
-): Map<PlannedGroup, ListedGroup> {
-  const index = candidateIndex(planned, plannedPath);
-  const found = new Map<PlannedGroup, ListedGroup>();
-  for (const g of listing) {
-    const p = findCandidate(index, g);
-    if (p) found.set(p, g);
-  }
-  return found;
 }

@@ -4,13 +4,15 @@ import { groupPath } from '../../src/grouping-key.ts';
 import type { ListedGroup } from '../../src/listing.ts';
 import { type Labels, parseSelector } from '../../src/matchers.ts';
 import {
+  type ConfirmState,
   candidateIndex,
-  confirmStates,
+  confirmVerdict,
   findCandidate,
   type PlannedGroup,
   planGroup,
+  type RecheckVerdict,
   type Rules,
-  recheckCandidates,
+  recheckVerdict,
 } from '../../src/plan.ts';
 import { rule as parseRule, type TtlRule } from '../../src/validate.ts';
 
@@ -229,7 +231,39 @@ describe('planSweep', () => {
   });
 });
 
-describe('recheckCandidates', () => {
+/** As the sweep does while a later listing streams past: find each candidate, then judge it. */
+function findAll(
+  planned: readonly PlannedGroup[],
+  listing: readonly ListedGroup[],
+): Map<PlannedGroup, ListedGroup> {
+  const index = candidateIndex(planned, (p) => (p.key ? groupPath(p.key) : undefined));
+  const found = new Map<PlannedGroup, ListedGroup>();
+  for (const g of listing) {
+    const p = findCandidate(index, g);
+    if (p) found.set(p, g);
+  }
+  return found;
+}
+
+function recheckCandidates(
+  candidates: readonly PlannedGroup[],
+  second: readonly ListedGroup[],
+  nowMs: number,
+  r: Rules,
+): Map<PlannedGroup, RecheckVerdict> {
+  const found = findAll(candidates, second);
+  return new Map(candidates.map((c) => [c, recheckVerdict(c, found.get(c), nowMs, r)]));
+}
+
+function confirmStates(
+  deleted: readonly PlannedGroup[],
+  later: readonly ListedGroup[],
+): Map<PlannedGroup, ConfirmState> {
+  const found = findAll(deleted, later);
+  return new Map(deleted.map((d) => [d, confirmVerdict(d, found.get(d))]));
+}
+
+describe('recheck: candidateIndex, findCandidate and recheckVerdict', () => {
   const stale = listed({ job: 'a', instance: 'i' }, pushedAgo(3 * HOUR));
   const candidate = planGroup(stale, NOW_MS, rules());
 
@@ -286,7 +320,7 @@ describe('recheckCandidates', () => {
   });
 });
 
-describe('confirmStates', () => {
+describe('confirm: findCandidate and confirmVerdict', () => {
   const deleted: PlannedGroup = planGroup(
     listed({ job: 'a', instance: '' }, pushedAgo(3 * HOUR)),
     NOW_MS,
