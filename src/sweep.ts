@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Archive } from './archive.ts';
-import { BARRIER_PATH, type DeleteResult, type GatewayClient, type Listing } from './client.ts';
+import { BARRIER_PATH, type GatewayClient, type Listing } from './client.ts';
 import { mapLimit } from './concurrency.ts';
 import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
@@ -268,11 +268,20 @@ function logDecision(t: TrackedGroup, log: Log): void {
 async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<TrackedGroup[]> {
   const { options, log } = run;
   const verdicts = new Map<TrackedGroup, RecheckVerdict>();
-  await streamCandidates(run, candidates, (t, group, nowMs) => {
-    verdicts.set(t, recheckVerdict(t, group, nowMs, options));
-    // The archive records the freshest state: this listing's.
-    if (group.raw !== undefined) t.raw = group.raw;
-  });
+  // Ages at re-check are measured on this listing's own Date (only confirmation needs no clock).
+  let nowMs = 0;
+  await streamCandidates(
+    run,
+    candidates,
+    (t, group) => {
+      verdicts.set(t, recheckVerdict(t, group, nowMs, options));
+      // The archive records the freshest state: this listing's.
+      if (group.raw !== undefined) t.raw = group.raw;
+    },
+    (listing) => {
+      nowMs = clockOf(listing, run.localNow, options, log).nowMs;
+    },
+  );
   const keep: TrackedGroup[] = [];
   for (const t of candidates) {
     const verdict = verdicts.get(t) ?? 'gone';
@@ -302,16 +311,18 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
 async function streamCandidates(
   run: SweepRun,
   wanted: readonly TrackedGroup[],
-  found: (t: TrackedGroup, group: ListedGroup, nowMs: number) => void,
+  found: (t: TrackedGroup, group: ListedGroup) => void,
+  /** Called once the listing's headers are in, before any group. */
+  onListing?: (listing: Listing) => void,
 ): Promise<void> {
-  const { client, log, options, localNow } = run;
+  const { client, log } = run;
   const index = candidateIndex(wanted, (t) => t.path);
   const started = performance.now();
   const listing = await client.list(run.hooks.stop);
-  const { nowMs } = clockOf(listing, localNow, options, log);
+  onListing?.(listing);
   for await (const group of listing.groups) {
     const p = findCandidate(index, group);
-    if (p) found(p, group, nowMs);
+    if (p) found(p, group);
   }
   logListing(log, listing, started);
 }
@@ -381,10 +392,13 @@ interface Deleted {
 
 /** Each barrier leaves a phantom group behind (see BARRIER_PATH); remove it. */
 async function removeBarrierGroup(client: GatewayClient, log: Log, signal?: AbortSignal) {
-  const res = await client.deleteGroup(BARRIER_PATH, signal).catch((err: unknown) => err);
-  if (res instanceof Error || (res as DeleteResult).status !== 202) {
-    const why = res instanceof Error ? res.message : `answered ${(res as DeleteResult).status}`;
+  const warn = (why: string) =>
     log.warn({}, `could not remove the write-barrier group {job="pgsweep_barrier"}: ${why}`);
+  try {
+    const res = await client.deleteGroup(BARRIER_PATH, signal);
+    if (res.status !== 202) warn(`answered ${res.status}`);
+  } catch (err) {
+    warn((err as Error).message);
   }
 }
 
