@@ -72,8 +72,7 @@ export class WriteWindow {
   written(queued: boolean): void {
     if (queued) this.uncovered++;
     else this.unconfirmed--;
-    if (this.uncovered >= this.batch || (this.waiters.length > 0 && this.uncovered > 0))
-      this.sendBarrier();
+    this.barrierIfDue();
     this.wake();
   }
 
@@ -91,6 +90,12 @@ export class WriteWindow {
       if (this.uncovered === 0) return this.unconfirmed === 0;
       this.sendBarrier();
     }
+  }
+
+  /** A full batch is answered, or writers wait and some answered writes are not covered yet. */
+  private barrierIfDue(): void {
+    if (this.uncovered >= this.batch || (this.waiters.length > 0 && this.uncovered > 0))
+      this.sendBarrier();
   }
 
   private sendBarrier(): void {
@@ -111,8 +116,7 @@ export class WriteWindow {
       )
       .finally(() => {
         this.pending = undefined;
-        if (this.uncovered >= this.batch || (this.waiters.length > 0 && this.uncovered > 0))
-          this.sendBarrier();
+        this.barrierIfDue();
         this.wake();
       });
   }
