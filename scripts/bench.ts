@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import { BARRIER_PATH } from '../src/client.ts';
+import { BARRIER_BODY, BARRIER_PATH } from '../src/client.ts';
 import { WriteWindow } from '../src/write-window.ts';
 import { type Gateway, startPushgateway } from '../test/support/pushgateway.ts';
 
@@ -210,7 +210,7 @@ async function baseline(gw: Gateway, mode: 'json' | 'text') {
   const paths = Array.from({ length: N }, (_, i) => groupPath(i));
   const all = mode === 'text' ? paths.flatMap((p) => [`${p}/instance@base64/=`, p]) : paths;
   const window = new WriteWindow(async () => {
-    const status = await call(gw.port, 'POST', `/${BARRIER_PATH}`, 'pgsweep_write_barrier 1 1\n');
+    const status = await call(gw.port, 'POST', `/${BARRIER_PATH}`, BARRIER_BODY);
     return status === 400 ? { applied: true } : { applied: false, why: `${status}`, queued: false };
   });
   let deleted = 0;

@@ -86,7 +86,7 @@ export interface ClientOptions {
  * group under this key, which the sweep deletes when it is done.
  */
 export const BARRIER_PATH = 'metrics/job/pgsweep_barrier';
-const BARRIER_BODY = 'pgsweep_write_barrier 1 1\n';
+export const BARRIER_BODY = 'pgsweep_write_barrier 1 1\n';
 
 /** Connecting should be quick even when the listing is slow to build. */
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
