@@ -35,78 +35,89 @@ export interface PlannedGroup {
   readonly key: Labels | undefined;
   readonly action: Action;
   readonly reason: Reason;
-  readonly detail?: string;
+  readonly detail: string | undefined;
   /** Older than the TTL (whether or not it can be deleted). */
   readonly stale: boolean;
-  readonly ageMs?: number;
-  readonly lastPushMs?: number;
+  readonly ageMs: number | undefined;
+  readonly lastPushMs: number | undefined;
   /** The TTL this group was judged by, and where it came from. */
-  readonly ttlMs?: number;
-  readonly ttlSource?: TtlSource;
+  readonly ttlMs: number | undefined;
+  readonly ttlSource: TtlSource | undefined;
   /** A declared TTL was clamped or unusable. */
-  readonly ttlNote?: string;
+  readonly ttlNote: string | undefined;
   /** Raw push_time_seconds, compared verbatim by the re-check. */
   readonly pushTime: string | undefined;
   /** Text listing: delete both `key` and `key` plus `instance=""` (see exposition.ts). */
-  readonly ambiguousInstance?: boolean;
+  readonly ambiguousInstance: boolean;
   /** The group's JSON as first listed, when the archive needs it. */
-  readonly raw?: string;
+  readonly raw: string | undefined;
+}
+
+/** What planGroup learnt about a group's timing; absent parts stay undefined. */
+interface Timing {
+  readonly ageMs?: number | undefined;
+  readonly lastPushMs?: number | undefined;
+  readonly ttlMs?: number | undefined;
+  readonly ttlSource?: TtlSource | undefined;
+  readonly ttlNote?: string | undefined;
 }
 
 export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): PlannedGroup {
   const labels = group.labels ?? group.displayLabels;
-  const base = {
+  // Every plan has all fields, so all share one object shape: this runs once per listed group.
+  const plan = (
+    action: Action,
+    reason: Reason,
+    stale: boolean,
+    detail: string | undefined,
+    timing: Timing = {},
+    // False for a key that cannot be rebuilt exactly: such a group has no key to delete by.
+    keyKnown = true,
+  ): PlannedGroup => ({
     labels,
-    key: group.labels,
-    pushTime: group.pushTime,
-    ...(group.ambiguousInstance ? { ambiguousInstance: true } : {}),
-    ...(group.raw === undefined ? {} : { raw: group.raw }),
-  };
-  const keep = (reason: Reason, extra: Partial<PlannedGroup> = {}): PlannedGroup => ({
-    ...base,
-    action: 'keep',
+    key: keyKnown ? group.labels : undefined,
+    action,
     reason,
-    stale: false,
-    ...extra,
+    detail,
+    stale,
+    ageMs: timing.ageMs,
+    lastPushMs: timing.lastPushMs,
+    ttlMs: timing.ttlMs,
+    ttlSource: timing.ttlSource,
+    ttlNote: timing.ttlNote,
+    pushTime: group.pushTime,
+    ambiguousInstance: group.ambiguousInstance === true,
+    raw: group.raw,
   });
 
-  if (rules.excludes.length > 0 && matchesAny(labels, rules.excludes)) return keep('excluded');
+  if (rules.excludes.length > 0 && matchesAny(labels, rules.excludes))
+    return plan('keep', 'excluded', false, undefined);
   if (rules.selectors.length > 0 && !matchesAny(labels, rules.selectors))
-    return keep('not-selected');
+    return plan('keep', 'not-selected', false, undefined);
 
   const age = groupAge(group, nowMs);
   if (!age.ok) {
-    if (age.reason === 'future-push-time') {
-      return keep('future-push-time', {
-        detail: age.detail,
-        ...(age.lastPushMs === undefined ? {} : { lastPushMs: age.lastPushMs }),
-      });
-    }
-    return { ...base, action: 'skip', reason: age.reason, detail: age.detail, stale: false };
+    if (age.reason === 'future-push-time')
+      return plan('keep', 'future-push-time', false, age.detail, { lastPushMs: age.lastPushMs });
+    return plan('skip', age.reason, false, age.detail);
   }
   const ttl = ttlFor(labels, group.declaredTtl, rules);
-  const timing = {
+  const timing: Timing = {
     ageMs: age.ageMs,
     lastPushMs: age.lastPushMs,
     ttlMs: ttl.ttlMs,
     ttlSource: ttl.source,
-    ...(ttl.note === undefined ? {} : { ttlNote: ttl.note }),
+    ttlNote: ttl.note,
   };
-  if (age.ageMs <= ttl.ttlMs) return keep('fresh', timing);
+  if (age.ageMs <= ttl.ttlMs) return plan('keep', 'fresh', false, undefined, timing);
 
   const problem = group.labels ? keyProblem(group.labels) : undefined;
   if (!group.labels || problem) {
-    return {
-      ...base,
-      ...timing,
-      key: undefined,
-      action: 'skip',
-      reason: 'key-unrecoverable',
-      detail: problem?.detail ?? group.keyError ?? 'the grouping key cannot be rebuilt exactly',
-      stale: true,
-    };
+    const detail =
+      problem?.detail ?? group.keyError ?? 'the grouping key cannot be rebuilt exactly';
+    return plan('skip', 'key-unrecoverable', true, detail, timing, false);
   }
-  return { ...base, ...timing, action: 'delete', reason: 'stale', stale: true };
+  return plan('delete', 'stale', true, undefined, timing);
 }
 
 export type RecheckVerdict = 'delete' | 'gone' | 'repushed' | 'not-stale';

@@ -379,7 +379,7 @@ describe('planGroup: per-group TTLs', () => {
     assert.equal(p.action, 'delete');
     assert.equal(p.ttlMs, TTL);
     assert.equal(p.ttlSource, 'default');
-    assert.equal(Object.hasOwn(p, 'ttlNote'), false);
+    assert.equal(p.ttlNote, undefined);
   });
 
   it('keeps a group younger than its rule TTL, though older than the default', () => {
@@ -426,7 +426,7 @@ describe('planGroup: per-group TTLs', () => {
     assert.equal(p.action, 'keep');
     assert.equal(p.ttlMs, 36 * HOUR);
     assert.equal(p.ttlSource, 'rule');
-    assert.equal(Object.hasOwn(p, 'ttlNote'), false);
+    assert.equal(p.ttlNote, undefined);
   });
 
   it('carries a note when a declared TTL is clamped', () => {
