@@ -9,6 +9,7 @@ import type { Labels } from './matchers.ts';
 /** Label names the 1.x Pushgateway accepts in a URL without UTF-8 name escaping. */
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+const ALL_UNRESERVED = /^[A-Za-z0-9\-._~]+$/;
 
 export type KeyProblem =
   | { code: 'missing-job'; detail: string }
@@ -66,6 +67,9 @@ function needsBase64(value: string): boolean {
 
 /** One `name/value` or `name@base64/value` pair, choosing the shortest safe form. */
 export function encodeSegment(name: string, value: string): string {
+  // The common case, kept cheap: a value needing no escapes is its own shortest form (base64 is
+  // never shorter than its input).
+  if (value !== '.' && value !== '..' && ALL_UNRESERVED.test(value)) return `${name}/${value}`;
   const b64 = base64UrlEncode(value);
   if (needsBase64(value)) return `${name}@base64/${b64}`;
   const plain = percentEncode(value);
