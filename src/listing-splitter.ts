@@ -2,8 +2,10 @@
  * Splits the `GET /api/v1/metrics` body into its groups as the bytes arrive, so a sweep never holds
  * the whole listing (277 MB at 100k groups) or its parse tree in memory. It only tracks structure:
  * depth, strings and the top-level `"data"` array. Each element of that array is handed over as its
- * own JSON text; everything else (the "skeleton", e.g. `{"status":"success","data":[]}`) is kept and
- * checked at the end. Any bytes that do not form complete JSON make `finish()` throw.
+ * own JSON text, with where each of its members (`"name":value`) lies, so the caller can parse only
+ * the few members it reads (the metric families are most of the bytes). Everything else (the
+ * "skeleton", e.g. `{"status":"success","data":[]}`) is kept and checked at the end. Bytes that do
+ * not form complete JSON (unbalanced, an unterminated string, a cut-off body) make `finish()` throw.
  *
  * Scanning bytes is safe for UTF-8: multi-byte sequences never contain ASCII structural bytes.
  */
@@ -22,6 +24,19 @@ const MAX_KEY_BYTES = 64;
 
 export class ListingSyntaxError extends Error {}
 
+/**
+ * A group object's members as offsets into its JSON text, three per member: where its name's
+ * opening quote is, its closing quote, and the end of its value (exclusive). Empty when the
+ * element is not an object.
+ */
+export type MemberSpans = readonly number[];
+
+// Where the scan is inside a group object's own members (depth 2).
+const NOT_IN_OBJECT = 0;
+const EXPECT_NAME = 1;
+const IN_NAME = 2;
+const IN_VALUE = 3;
+
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
@@ -36,6 +51,12 @@ export class ListingSplitter {
   /** The element is a string or scalar (ends at `,`/`]`), not an object or array. */
   private scalarElement = false;
   private elementParts: Buffer[] = [];
+  /** Bytes of the current element in elementParts (offsets of members count from its start). */
+  private elementLength = 0;
+  private memberState = NOT_IN_OBJECT;
+  private memberStart = 0;
+  private memberNameEnd = 0;
+  private members: number[] = [];
   private skeletonParts: Buffer[] = [];
   private skeletonBytes = 0;
   private keyParts: Buffer[] | undefined;
@@ -45,7 +66,7 @@ export class ListingSplitter {
   bytes = 0;
   elements = 0;
 
-  constructor(private readonly onElement: (json: Buffer) => void) {}
+  constructor(private readonly onElement: (json: Buffer, members: MemberSpans) => void) {}
 
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
@@ -88,6 +109,10 @@ export class ListingSplitter {
         i = nextQuote;
         this.inString = false;
         if (this.keyParts && this.depth === 1) this.endTopLevelString(chunk, i);
+        else if (this.memberState === IN_NAME) {
+          this.memberNameEnd = this.elementLength + i - segment;
+          this.memberState = IN_VALUE;
+        }
         continue;
       }
 
@@ -112,6 +137,9 @@ export class ListingSplitter {
             this.keyParts = [];
             this.keyBytes = 0;
             this.keyStart = i + 1;
+          } else if (this.memberState === EXPECT_NAME && this.depth === 2) {
+            this.memberStart = this.elementLength + i - segment;
+            this.memberState = IN_NAME;
           }
           break;
         case LBRACE:
@@ -131,6 +159,8 @@ export class ListingSplitter {
             continue;
           }
           this.depth++;
+          // A group object opens: its members are tracked from here.
+          if (this.inElement && this.depth === 2 && b === LBRACE) this.memberState = EXPECT_NAME;
           break;
         case RBRACE:
         case RBRACKET:
@@ -138,6 +168,12 @@ export class ListingSplitter {
           if (this.depth < 0)
             throw new ListingSyntaxError('listing is not valid JSON: unbalanced brackets');
           if (this.inElement && !this.scalarElement && this.depth === 1) {
+            if (this.memberState !== NOT_IN_OBJECT) {
+              // `{"a":1]` and a trailing comma would fail JSON.parse; members are not all parsed.
+              if (b !== RBRACE || (this.memberState === EXPECT_NAME && this.members.length > 0))
+                throw memberSyntax();
+              if (this.memberState === IN_VALUE) this.endMember(this.elementLength + i - segment);
+            }
             this.emit(chunk.subarray(segment, i + 1));
             segment = -1;
           } else if (this.inElement && this.scalarElement && this.depth === 0 && b === RBRACKET) {
@@ -152,9 +188,16 @@ export class ListingSplitter {
           if (this.inElement && this.scalarElement && this.depth === 1) {
             this.emit(chunk.subarray(segment, i));
             segment = -1;
+          } else if (this.depth === 2 && this.memberState !== NOT_IN_OBJECT) {
+            if (this.memberState !== IN_VALUE) throw memberSyntax();
+            this.endMember(this.elementLength + i - segment);
+            this.memberState = EXPECT_NAME;
           }
           break;
         default:
+          // Between a group's members only whitespace may stand (`:` and literals follow a name).
+          if (this.memberState === EXPECT_NAME && this.depth === 2 && !isSpace(b))
+            throw memberSyntax();
           break;
       }
     }
@@ -162,8 +205,10 @@ export class ListingSplitter {
     // Carry unfinished segments over to the next chunk.
     if (segment >= 0) {
       const rest = chunk.subarray(segment);
-      if (this.inElement) this.elementParts.push(rest);
-      else if (!this.inData) this.addSkeleton(rest);
+      if (this.inElement) {
+        this.elementParts.push(rest);
+        this.elementLength += rest.length;
+      } else if (!this.inData) this.addSkeleton(rest);
     }
     if (this.inString && this.keyParts && this.depth === 1 && !this.inData) {
       if (this.keyBytes < MAX_KEY_BYTES) {
@@ -193,14 +238,22 @@ export class ListingSplitter {
     this.skeletonParts.push(Buffer.from(part));
   }
 
+  private endMember(end: number): void {
+    this.members.push(this.memberStart, this.memberNameEnd, end);
+  }
+
   private emit(last: Buffer): void {
     const parts = this.elementParts;
     const json = parts.length === 0 ? last : Buffer.concat([...parts, last]);
+    const members = this.members;
     this.elementParts = [];
+    this.elementLength = 0;
+    this.members = [];
+    this.memberState = NOT_IN_OBJECT;
     this.inElement = false;
     this.scalarElement = false;
     this.elements++;
-    this.onElement(json);
+    this.onElement(json, members);
   }
 
   /** The skeleton (everything but the groups) as JSON text; throws if the body was incomplete. */
@@ -213,6 +266,10 @@ export class ListingSplitter {
     }
     return Buffer.concat(this.skeletonParts).toString('utf8');
   }
+}
+
+function memberSyntax(): ListingSyntaxError {
+  return new ListingSyntaxError('listing is not valid JSON: a group object is malformed');
 }
 
 function indexOrEnd(chunk: Buffer, byte: number, from: number): number {

@@ -3,7 +3,7 @@
  * facts a sweep needs. Pure: no I/O. Group-level oddities become a `problem` on that group (it is
  * kept); an envelope we do not understand throws, because a sweep must only act on a whole listing.
  */
-import { ListingSplitter, ListingSyntaxError } from './listing-splitter.ts';
+import { ListingSplitter, ListingSyntaxError, type MemberSpans } from './listing-splitter.ts';
 import type { Labels } from './matchers.ts';
 import { DECLARED_TTL_METRIC } from './ttl.ts';
 
@@ -66,10 +66,8 @@ function asLabelMap(v: Json | undefined): Labels | undefined {
   return typeof job === 'string' && job !== '' ? out : undefined;
 }
 
-/** The first sample of a metric family: its value string and its labels. */
-function firstSample(
-  family: Json | undefined,
-): { value: string; labels: Labels | undefined } | undefined {
+/** The first sample of a metric family (its labels are read only when needed: asLabelMap). */
+function firstSample(family: Json | undefined): { value: string; sample: JsonObject } | undefined {
   if (!isObject(family)) return undefined;
   const metrics = own(family, 'metrics');
   if (!Array.isArray(metrics) || metrics.length === 0) return undefined;
@@ -77,7 +75,7 @@ function firstSample(
   if (!isObject(first)) return undefined;
   const value = own(first, 'value');
   if (typeof value !== 'string') return undefined;
-  return { value: detach(value), labels: asLabelMap(own(first, 'labels')) };
+  return { value: detach(value), sample: first };
 }
 
 export function parseGroup(raw: Json): ListedGroup {
@@ -99,7 +97,7 @@ export function parseGroup(raw: Json): ListedGroup {
 
   // A pushed family named `labels` overwrote the key (spec §2.6). The push_time_seconds series
   // carries the key plus `instance=""` when the key has no instance: exact only if instance is set.
-  const recovered = push?.labels;
+  const recovered = push ? asLabelMap(own(push.sample, 'labels')) : undefined;
   if (recovered && (recovered.instance ?? '') !== '') {
     return { ...base, labels: recovered, displayLabels: recovered, keySource: 'push_time_seconds' };
   }
@@ -124,6 +122,41 @@ export interface ListingParser {
   finish(): { bytes: number; groups: number; rest: ListedGroup[] };
 }
 
+/** The members parseGroup reads, as their quoted names. */
+const READ_MEMBERS = [
+  'labels',
+  'push_time_seconds',
+  'push_failure_time_seconds',
+  DECLARED_TTL_METRIC,
+].map((name) => Buffer.from(JSON.stringify(name), 'utf8'));
+
+/**
+ * A group's JSON with only the members parseGroup reads. The metric families are most of the
+ * bytes, and parsing them into objects only to drop them made up most of a listing's CPU time.
+ * Duplicate names are all kept, so JSON.parse picks the same (last) one as for the whole text.
+ */
+function readMembersText(json: Buffer, members: MemberSpans): string {
+  // Not an object (or an empty one): parse it whole, for parseGroup's own error.
+  if (members.length === 0) return json.toString('utf8');
+  const parts: string[] = [];
+  for (let m = 0; m + 2 < members.length; m += 3) {
+    const start = members[m] ?? 0;
+    const nameEnd = (members[m + 1] ?? 0) + 1;
+    if (isReadMember(json, start, nameEnd))
+      parts.push(json.toString('utf8', start, members[m + 2] ?? 0));
+  }
+  return `{${parts.join(',')}}`;
+}
+
+function isReadMember(json: Buffer, start: number, end: number): boolean {
+  const length = end - start;
+  for (const name of READ_MEMBERS)
+    if (name.length === length && json.compare(name, 0, length, start, end) === 0) return true;
+  // A name with escapes may spell one of them: keep it and let JSON.parse decide.
+  for (let i = start; i < end; i++) if (json[i] === 0x5c) return true;
+  return false;
+}
+
 /**
  * Incremental parser for the listing: memory stays at one group plus what the caller keeps.
  * Group-level problems become per-group facts; anything structural throws ListingFormatError.
@@ -131,10 +164,10 @@ export interface ListingParser {
 /** keepRaw: keep each group's JSON text (for the archive), at the cost of memory per kept group. */
 export function createListingParser(options: { keepRaw?: boolean } = {}): ListingParser {
   let ready: ListedGroup[] = [];
-  const splitter = new ListingSplitter((json) => {
+  const splitter = new ListingSplitter((json, members) => {
     let raw: Json;
     try {
-      raw = JSON.parse(json.toString('utf8')) as Json;
+      raw = JSON.parse(readMembersText(json, members)) as Json;
     } catch (err) {
       throw new ListingFormatError(`listing is not valid JSON: ${(err as Error).message}`);
     }

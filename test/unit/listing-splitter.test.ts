@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { createListingParser, type ListedGroup, parseListing } from '../../src/listing.ts';
+import {
+  createListingParser,
+  type ListedGroup,
+  parseGroup,
+  parseListing,
+} from '../../src/listing.ts';
 
 function group(job: string, extra: Record<string, string>, value: string) {
   const labels = { job, ...extra };
@@ -84,5 +89,82 @@ describe('createListingParser', () => {
     const parser = createListingParser();
     parser.push(body);
     assert.deepEqual(parser.finish(), { bytes: body.length, groups: 3, rest: [] });
+  });
+});
+
+describe('createListingParser reads only the members it needs', () => {
+  const listingOf = (...groups: string[]) => `{"status":"success","data":[${groups.join(',')}]}`;
+
+  it('gives what parsing each whole group gives, for groups with many other members', () => {
+    const whole = group('a', { run_id: 'r1' }, '1.7e+09');
+    const padded = {
+      batch_x: { metrics: [{ labels: { job: 'decoy' }, value: '"labels":{"job":"no"}' }] },
+      ...whole,
+      zz_last: { help: '}],{"push_time_seconds":', metrics: [] },
+    };
+    const [g] = parseListing(listingOf(JSON.stringify(padded)));
+    assert.deepEqual(g, parseGroup(padded));
+    assert.equal(g?.pushTime, '1.7e+09');
+    assert.deepEqual(g?.labels, { job: 'a', run_id: 'r1' });
+  });
+
+  it('takes the last of duplicate members, as JSON.parse does', () => {
+    const text =
+      '{"labels":{"job":"first"},"push_time_seconds":{"metrics":[{"value":"1"}]},"labels":{"job":"last"}}';
+    const [g] = parseListing(listingOf(text));
+    assert.deepEqual(g?.labels, { job: 'last' });
+  });
+
+  it('reads a member whose name is written with escapes', () => {
+    const text =
+      '{"\\u006cabels":{"job":"esc"},"push\\u005ftime_seconds":{"metrics":[{"value":"5"}]}}';
+    const [g] = parseListing(listingOf(text));
+    assert.deepEqual(g?.labels, { job: 'esc' });
+    assert.equal(g?.pushTime, '5');
+  });
+
+  it('rejects a group object whose members are malformed, even ones it does not read', () => {
+    for (const bad of [
+      '{"labels":{"job":"a"},}',
+      '{"labels":{"job":"a"}]',
+      '{,"labels":{"job":"a"}}',
+      '{x"labels":{"job":"a"}}',
+      '{"other":1,,"labels":{"job":"a"}}',
+    ]) {
+      assert.throws(() => parseListing(listingOf(bad)), /not valid JSON/, bad);
+    }
+  });
+
+  it('rejects a malformed member it reads', () => {
+    assert.throws(
+      () => parseListing(listingOf('{"labels":{"job":"a"} "push_time_seconds":{}}')),
+      /not valid JSON/,
+    );
+  });
+
+  it('still reports a group that is not an object', () => {
+    assert.throws(() => parseListing(listingOf('[1]')), /an array, not an object/);
+    assert.throws(() => parseListing(listingOf('"x"')), /string, not an object/);
+  });
+
+  it('agrees with whole-group parsing on random groups and chunkings', () => {
+    const value = fc.string({ unit: 'binary', maxLength: 8 });
+    const labels = fc.dictionary(fc.constantFrom('job', 'instance', 'run_id', 'v'), value);
+    const family = fc.record({
+      help: value,
+      metrics: fc.array(fc.record({ labels, value }), { maxLength: 2 }),
+    });
+    const groupObject = fc.dictionary(
+      fc.constantFrom('labels', 'push_time_seconds', 'push_failure_time_seconds', 'batch_x', 'y'),
+      fc.oneof(labels, family, fc.boolean()),
+    );
+    fc.assert(
+      fc.property(fc.array(groupObject, { maxLength: 4 }), fc.nat(), (groups, cut) => {
+        const body = Buffer.from(listingOf(...groups.map((g) => JSON.stringify(g))), 'utf8');
+        const expected = groups.map((g) => parseGroup(g as Parameters<typeof parseGroup>[0]));
+        assert.deepEqual(parseChunked(body, [cut % (body.length + 1)]), expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
