@@ -69,7 +69,8 @@ async function call(
     body: body ?? null,
     dispatcher,
   });
-  await res.body.dump();
+  // Read every byte, as pgsweep must: undici's dump() would stop after 128 KiB and close.
+  for await (const _ of res.body);
   return res.statusCode;
 }
 
