@@ -3,10 +3,10 @@
  * One schema checks shape and meaning, and every problem is reported with its line.
  * Pure: takes the file's text, returns typed values or throws one UsageError listing all problems.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { LISTING_MODES } from './client.ts';
 import { UsageError } from './errors.ts';
-import { yamlModule } from './lazy-require.ts';
+import { yamlModule, zodModule } from './lazy-require.ts';
 import { operateFileSchema } from './operate-config.ts';
 import { OUTPUT_FORMATS } from './output.ts';
 import * as v from './validate.ts';
@@ -14,72 +14,76 @@ import * as v from './validate.ts';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** A string checked by one of the shared validators. */
-function checked<T>(validate: (text: string) => v.Result<T>) {
-  return z.string().transform((text, ctx): T => {
-    const result = validate(text);
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.error, input: text });
-    return z.NEVER;
+/** The file's schema; built on first use, so runs without a config file never load zod. */
+function buildFileSchema(zod: typeof z) {
+  /** A string checked by one of the shared validators. */
+  const checked = <T>(validate: (text: string) => v.Result<T>) =>
+    zod.string().transform((text, ctx): T => {
+      const result = validate(text);
+      if (result.ok) return result.value;
+      ctx.addIssue({ code: 'custom', message: result.error, input: text });
+      return zod.NEVER;
+    });
+
+  const ruleObject = zod
+    .strictObject({ selector: zod.string(), ttl: zod.string() })
+    .transform((r, ctx): v.TtlRule => {
+      const result = v.ruleOf(r.selector, r.ttl);
+      if (result.ok) return result.value;
+      ctx.addIssue({ code: 'custom', message: result.error, input: r });
+      return zod.NEVER;
+    });
+
+  return zod.strictObject({
+    // One URL or a list; normalised to a list before checking so errors keep their reason.
+    url: zod
+      .preprocess((u) => (typeof u === 'string' ? [u] : u), zod.array(checked(v.url)).min(1))
+      .optional(),
+    ttl: checked(v.positiveDuration).optional(),
+    dryRun: zod.boolean().optional(),
+    check: zod.boolean().optional(),
+    selectors: zod.array(checked(v.selector)).optional(),
+    excludes: zod.array(checked(v.selector)).optional(),
+    rules: zod.array(zod.union([checked(v.rule), ruleObject])).optional(),
+    output: zod.enum(OUTPUT_FORMATS).optional(),
+    concurrency: zod.number().int().min(1).max(256).optional(),
+    timeout: checked(v.positiveDuration).optional(),
+    logLevel: zod.enum(LOG_LEVELS).optional(),
+    listing: zod.enum(LISTING_MODES).optional(),
+    archiveFile: checked(v.nonEmpty).optional(),
+    recheck: zod.boolean().optional(),
+    username: checked(v.nonEmpty).optional(),
+    passwordFile: checked(v.nonEmpty).optional(),
+    bearerTokenFile: checked(v.nonEmpty).optional(),
+    headers: zod
+      .record(zod.string(), zod.string())
+      .transform((record, ctx) => {
+        const out: Array<[string, string]> = [];
+        for (const [name, value] of Object.entries(record)) {
+          const result = v.headerOf(name, value);
+          if (result.ok) out.push(result.value);
+          else ctx.addIssue({ code: 'custom', message: result.error, path: [name], input: value });
+        }
+        return out;
+      })
+      .optional(),
+    caFile: checked(v.nonEmpty).optional(),
+    certFile: checked(v.nonEmpty).optional(),
+    keyFile: checked(v.nonEmpty).optional(),
+    insecureSkipVerify: zod.boolean().optional(),
+    ignoreDeclaredTtl: zod.boolean().optional(),
+    maxDeletes: zod.number().int().min(0).optional(),
+    maxDeleteRatio: zod.number().gt(0).max(1).optional(),
+    force: zod.boolean().optional(),
+    trustLocalClock: zod.boolean().optional(),
+    // --push-metrics, --instance, --schedule, --timezone, --listen (operate-config.ts checks them).
+    ...operateFileSchema(zod),
   });
 }
 
-const ruleObject = z
-  .strictObject({ selector: z.string(), ttl: z.string() })
-  .transform((r, ctx): v.TtlRule => {
-    const result = v.ruleOf(r.selector, r.ttl);
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.error, input: r });
-    return z.NEVER;
-  });
+let fileSchema: ReturnType<typeof buildFileSchema> | undefined;
 
-const fileSchema = z.strictObject({
-  // One URL or a list; normalised to a list before checking so errors keep their reason.
-  url: z
-    .preprocess((u) => (typeof u === 'string' ? [u] : u), z.array(checked(v.url)).min(1))
-    .optional(),
-  ttl: checked(v.positiveDuration).optional(),
-  dryRun: z.boolean().optional(),
-  check: z.boolean().optional(),
-  selectors: z.array(checked(v.selector)).optional(),
-  excludes: z.array(checked(v.selector)).optional(),
-  rules: z.array(z.union([checked(v.rule), ruleObject])).optional(),
-  output: z.enum(OUTPUT_FORMATS).optional(),
-  concurrency: z.number().int().min(1).max(256).optional(),
-  timeout: checked(v.positiveDuration).optional(),
-  logLevel: z.enum(LOG_LEVELS).optional(),
-  listing: z.enum(LISTING_MODES).optional(),
-  archiveFile: checked(v.nonEmpty).optional(),
-  recheck: z.boolean().optional(),
-  username: checked(v.nonEmpty).optional(),
-  passwordFile: checked(v.nonEmpty).optional(),
-  bearerTokenFile: checked(v.nonEmpty).optional(),
-  headers: z
-    .record(z.string(), z.string())
-    .transform((record, ctx) => {
-      const out: Array<[string, string]> = [];
-      for (const [name, value] of Object.entries(record)) {
-        const result = v.headerOf(name, value);
-        if (result.ok) out.push(result.value);
-        else ctx.addIssue({ code: 'custom', message: result.error, path: [name], input: value });
-      }
-      return out;
-    })
-    .optional(),
-  caFile: checked(v.nonEmpty).optional(),
-  certFile: checked(v.nonEmpty).optional(),
-  keyFile: checked(v.nonEmpty).optional(),
-  insecureSkipVerify: z.boolean().optional(),
-  ignoreDeclaredTtl: z.boolean().optional(),
-  maxDeletes: z.number().int().min(0).optional(),
-  maxDeleteRatio: z.number().gt(0).max(1).optional(),
-  force: z.boolean().optional(),
-  trustLocalClock: z.boolean().optional(),
-  // --push-metrics, --instance, --schedule, --timezone, --listen (operate-config.ts checks them).
-  ...operateFileSchema,
-});
-
-export type FileValues = z.output<typeof fileSchema>;
+export type FileValues = z.output<ReturnType<typeof buildFileSchema>>;
 
 export interface ConfigFile {
   readonly path: string;
@@ -123,6 +127,7 @@ export function parseConfigFile(text: string, path: string): ConfigFile {
       .map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`))
       .join('');
 
+  fileSchema ??= buildFileSchema(zodModule().z);
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
     const describe = (issue: z.core.$ZodIssue, base: readonly PropertyKey[] = []): string[] => {

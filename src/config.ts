@@ -3,7 +3,6 @@
  * which beats defaults. Pure: collects every problem into one UsageError, prints nothing.
  * Secrets are never flag values: they come from files (read by the CLI) or the environment.
  */
-import { z } from 'zod';
 import { parseBaseUrl } from './base-url.ts';
 import { LISTING_MODES, type ListingMode } from './client.ts';
 import { type ConfigFile, type FileValues, LOG_LEVELS, type LogLevel } from './config-file.ts';
@@ -140,8 +139,6 @@ export function configPath(flags: FlagValues, env: Env): string | undefined {
 type Env = Readonly<Record<string, string | undefined>>;
 type Picked<T> = { value: T; from: string } | undefined;
 
-const envBool = z.stringbool();
-
 export function resolveConfig(
   flags: FlagValues,
   env: Env,
@@ -185,9 +182,9 @@ export function resolveConfig(
     if (flagValue !== undefined) return flagValue;
     const e = envValue(flag);
     if (e !== undefined) {
-      const parsed = envBool.safeParse(e);
-      if (parsed.success) return parsed.data;
-      problems.push(`${envName(flag)}=${JSON.stringify(e)} is not a boolean (use true or false)`);
+      const parsed = v.boolean(e);
+      if (parsed.ok) return parsed.value;
+      problems.push(`${envName(flag)}=${parsed.error}`);
       return false;
     }
     const f = fileValues[key];
@@ -353,9 +350,9 @@ export function resolveConfig(
     if (flags.fix !== undefined) return flags.fix;
     const e = envValue('--fix');
     if (e === undefined) return false;
-    const parsed = envBool.safeParse(e);
-    if (parsed.success) return parsed.data;
-    problems.push(`${envName('--fix')}=${JSON.stringify(e)} is not a boolean (use true or false)`);
+    const parsed = v.boolean(e);
+    if (parsed.ok) return parsed.value;
+    problems.push(`${envName('--fix')}=${parsed.error}`);
     return false;
   }
 

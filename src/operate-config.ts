@@ -4,8 +4,9 @@
  * pure: problems and warnings are appended to the caller's lists, nothing is printed.
  */
 import { hostname } from 'node:os';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { cronParserModule } from './lazy-require.ts';
+import { boolean } from './validate.ts';
 
 export interface ListenAddress {
   /** undefined: every interface (`:9099`). */
@@ -44,17 +45,18 @@ export interface OperateFileValues {
   listen?: string | undefined;
 }
 
-/** The config file keys, added to the file schema. */
-export const operateFileSchema = {
-  pushMetrics: z.boolean().optional(),
-  instance: z.string().min(1).optional(),
-  schedule: z.string().min(1).optional(),
-  timezone: z.string().min(1).optional(),
-  listen: z.string().min(1).optional(),
-};
+/** The config file keys, added to the file schema (built only when a config file is read). */
+export function operateFileSchema(zod: typeof z) {
+  return {
+    pushMetrics: zod.boolean().optional(),
+    instance: zod.string().min(1).optional(),
+    schedule: zod.string().min(1).optional(),
+    timezone: zod.string().min(1).optional(),
+    listen: zod.string().min(1).optional(),
+  };
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
-const envBool = z.stringbool();
 
 export const OPERATE_DEFAULTS: OperateConfig = {
   pushMetrics: false,
@@ -149,12 +151,9 @@ export function resolveOperate(
   if (flags.pushMetrics !== undefined) pushMetrics = flags.pushMetrics;
   else if (envValue('PGSWEEP_PUSH_METRICS') !== undefined) {
     const raw = envValue('PGSWEEP_PUSH_METRICS') ?? '';
-    const parsed = envBool.safeParse(raw);
-    if (parsed.success) pushMetrics = parsed.data;
-    else
-      problems.push(
-        `PGSWEEP_PUSH_METRICS=${JSON.stringify(raw)} is not a boolean (use true or false)`,
-      );
+    const parsed = boolean(raw);
+    if (parsed.ok) pushMetrics = parsed.value;
+    else problems.push(`PGSWEEP_PUSH_METRICS=${parsed.error}`);
   } else pushMetrics = file.pushMetrics ?? false;
 
   const instancePicked = pick('--instance', 'PGSWEEP_INSTANCE', 'instance', flags.instance);

@@ -19,6 +19,17 @@ export interface TtlRule {
   readonly text: string;
 }
 
+const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 'y', 'enabled']);
+const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'n', 'disabled']);
+
+/** A boolean environment variable: true/false, 1/0, yes/no, on/off, y/n, enabled/disabled. */
+export function boolean(text: string): Result<boolean> {
+  const word = text.toLowerCase();
+  if (TRUE_WORDS.has(word)) return ok(true);
+  if (FALSE_WORDS.has(word)) return ok(false);
+  return err(`${JSON.stringify(text)} is not a boolean (use true or false)`);
+}
+
 export function positiveDuration(text: string): Result<number> {
   const parsed = parseDuration(text);
   if (!parsed.ok) return err(parsed.error);

@@ -1,6 +1,8 @@
 /** The command line as a user meets it: usage errors, help, version. No gateway needed. */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../support/cli.ts';
 
@@ -81,4 +83,29 @@ test('--version prints the package version', async () => {
   const result = await runCli(['--version']);
   assert.equal(result.code, 0);
   assert.equal(result.stdout.trim(), pkg.version);
+});
+
+/** The packages a run loaded, from Node's CommonJS loader trace. */
+function loadedPackages(stderr: string): Set<string> {
+  return new Set(
+    [...stderr.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((m) => m[1] ?? ''),
+  );
+}
+
+test('a plain run loads no config, schedule or terminal dependencies; --config loads them', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgsweep-lazy-'));
+  const config = join(dir, 'pgsweep.yaml');
+  writeFileSync(config, 'ttl: 2h\nlisting: text\n');
+  const lazy = ['zod', 'yaml', 'cron-parser', 'pino-pretty'];
+  // Port 1 refuses at once: the run gets as far as listing, then fails.
+  const url = ['--url', 'http://127.0.0.1:1'];
+  const plain = await runCli(['--ttl', '2h', ...url], { NODE_DEBUG: 'module' });
+  assert.equal(plain.code, 1, plain.stderr.slice(-500));
+  const loaded = loadedPackages(plain.stderr);
+  assert.ok(loaded.has('undici'), 'the trace shows loaded packages');
+  for (const name of lazy) assert.equal(loaded.has(name), false, `${name} was loaded`);
+  const withConfig = await runCli(['--config', config, ...url], { NODE_DEBUG: 'module' });
+  assert.equal(withConfig.code, 1, withConfig.stderr.slice(-500));
+  for (const name of ['zod', 'yaml'])
+    assert.ok(loadedPackages(withConfig.stderr).has(name), `${name} was not loaded`);
 });
