@@ -16,14 +16,10 @@ import { DECLARED_TTL_METRIC } from './ttl.ts';
 const PUSH_TIME = 'push_time_seconds';
 const PUSH_FAILURE = 'push_failure_time_seconds';
 const WANTED = [PUSH_TIME, PUSH_FAILURE, DECLARED_TTL_METRIC] as const;
-type Wanted = (typeof WANTED)[number];
 /** Every real gateway exposes this; a body without it is not a whole /metrics page. */
 const SENTINEL = 'pushgateway_build_info';
-
-interface Series {
-  labels: Labels;
-  values: Partial<Record<Wanted, string>>;
-}
+/** First characters of the lines pgsweep reads (all "p"): other lines are skipped unread. */
+const FIRST_CHARS = new Set([...WANTED, SENTINEL].map((name) => name.charCodeAt(0)));
 
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', '"': '"', n: '\n' };
 
@@ -70,14 +66,27 @@ function seriesKey(labels: Labels): string {
   );
 }
 
+/**
+ * Families come sorted by name (client_golang sorts them before rendering), so a group's
+ * pgsweep_ttl_seconds and push_failure_time_seconds lines all come before its push_time_seconds
+ * line, and every group has exactly one of those. A group is therefore complete, and handed over,
+ * at its push_time_seconds line: only the earlier families' values are held until then, so memory
+ * stays flat however many groups the page lists. A page in another order is refused rather than
+ * read with a group's declared TTL missing.
+ */
 export function createExpositionParser(): ListingParser {
-  const series = new Map<string, Series>();
+  // Series key -> value, first series wins (as metrics[0] in the JSON listing). A failure time of
+  // 0 (never failed) is not kept: every reader treats it as no failure time, and it is most groups.
+  const failures = new Map<string, string>();
+  const declared = new Map<string, string>();
+  let inPushTimes = false;
   let carry = '';
   let bytes = 0;
+  let groups = 0;
   let sawSentinel = false;
   const decoder = new TextDecoder('utf-8');
 
-  function line(text: string): void {
+  function line(text: string, out: ListedGroup[]): void {
     if (text.startsWith(SENTINEL)) sawSentinel = true;
     const family = WANTED.find(
       (w) => text.startsWith(w) && (text[w.length] === '{' || text[w.length] === ' '),
@@ -86,24 +95,37 @@ export function createExpositionParser(): ListingParser {
     const parsed = parseSeriesLine(text.slice(family.length));
     if (!parsed)
       throw new ListingFormatError(`cannot read this /metrics line: ${text.slice(0, 200)}`);
-    const key = seriesKey(parsed.labels);
-    let entry = series.get(key);
-    if (!entry) {
-      entry = { labels: parsed.labels, values: {} };
-      series.set(key, entry);
+    if (family === PUSH_TIME) {
+      inPushTimes = true;
+      const key = failures.size + declared.size > 0 ? seriesKey(parsed.labels) : '';
+      out.push(groupOf(parsed.labels, parsed.value, failures.get(key), declared.get(key)));
+      groups++;
+      return;
     }
-    // The first series wins, as with metrics[0] in the JSON listing.
-    entry.values[family] ??= parsed.value;
+    if (inPushTimes) {
+      throw new ListingFormatError(
+        `/metrics lists ${family} after push_time_seconds; pgsweep relies on the gateway's sorted family order (use --listing json)`,
+      );
+    }
+    if (family === PUSH_FAILURE && parsed.value === '0') return;
+    const values = family === PUSH_FAILURE ? failures : declared;
+    const key = seriesKey(parsed.labels);
+    if (!values.has(key)) values.set(key, parsed.value);
   }
 
   return {
     push(chunk) {
       bytes += chunk.length;
       const text = carry + decoder.decode(chunk, { stream: true });
-      const lines = text.split('\n');
-      carry = lines.pop() ?? '';
-      for (const l of lines) line(l);
-      return [];
+      const out: ListedGroup[] = [];
+      let start = 0;
+      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
+        // Nearly all of the page is other families' lines: skip them without making strings.
+        if (FIRST_CHARS.has(text.charCodeAt(start))) line(text.slice(start, end), out);
+        start = end + 1;
+      }
+      carry = text.slice(start);
+      return out;
     },
     finish() {
       const rest = carry + decoder.decode();
@@ -114,25 +136,28 @@ export function createExpositionParser(): ListingParser {
           `/metrics has no ${SENTINEL} line: it is empty or not a whole Pushgateway page`,
         );
       }
-      const groups: ListedGroup[] = [];
-      for (const { labels, values } of series.values()) {
-        if (values.push_time_seconds === undefined) continue; // only a group has this family
-        const ambiguous = labels.instance === '';
-        const key: Record<string, string> = { ...labels };
-        if (ambiguous) delete key.instance;
-        groups.push({
-          labels: key,
-          displayLabels: key,
-          keySource: 'push_time_seconds',
-          pushTime: values.push_time_seconds,
-          pushFailureTime: values.push_failure_time_seconds,
-          ...(values.pgsweep_ttl_seconds === undefined
-            ? {}
-            : { declaredTtl: values.pgsweep_ttl_seconds }),
-          ...(ambiguous ? { ambiguousInstance: true } : {}),
-        });
-      }
-      return { bytes, groups: groups.length, rest: groups };
+      return { bytes, groups, rest: [] };
     },
+  };
+}
+
+/** A group from its push_time_seconds series (its labels are the key, maybe plus instance=""). */
+function groupOf(
+  labels: Labels,
+  pushTime: string,
+  pushFailureTime: string | undefined,
+  declaredTtl: string | undefined,
+): ListedGroup {
+  const ambiguous = labels.instance === '';
+  const key: Record<string, string> = { ...labels };
+  if (ambiguous) delete key.instance;
+  return {
+    labels: key,
+    displayLabels: key,
+    keySource: 'push_time_seconds',
+    pushTime,
+    pushFailureTime,
+    ...(declaredTtl === undefined ? {} : { declaredTtl }),
+    ...(ambiguous ? { ambiguousInstance: true } : {}),
   };
 }

@@ -20,18 +20,26 @@ const fresh: Labels[] = [
   { job: 'with_instance', instance: 'i2', run_id: 'r3' },
 ];
 
+const phantomStale: Labels = { job: 'phantom', run_id: 'old' };
+const phantomFresh: Labels = { job: 'phantom', run_id: 'new' };
+const TIMESTAMPED = 'phantom_metric 1 1\n';
+
 before(async () => {
   gw = await startPushgateway();
   for (const g of stale) {
     const body = g.job === 'declares' ? 'pgsweep_ttl_seconds 3600\n' : undefined;
     assert.equal(await gw.push(g, body), 200);
   }
+  // A rejected first push (a sample timestamp) leaves a never-succeeded group: push time 0, aged
+  // by its failure time, which the text page lists before the push times.
+  assert.equal(await gw.push(phantomStale, TIMESTAMPED), 400);
   await sleep(3300);
   for (const g of fresh) assert.equal(await gw.push(g), 200);
+  assert.equal(await gw.push(phantomFresh, TIMESTAMPED), 400);
 });
 after(() => gw?.stop());
 
-test('a text-listing sweep deletes exactly the stale groups and honours declared TTLs', async () => {
+test('a text-listing sweep deletes exactly the stale groups, phantoms by their failure time, and honours declared TTLs', async () => {
   const result = await runCli([
     '--url',
     gw.url,
@@ -44,11 +52,11 @@ test('a text-listing sweep deletes exactly the stale groups and honours declared
   ]);
   assert.equal(result.code, 0, result.stderr);
   const doc = jsonOf(result);
-  assert.equal(doc.summary.deleted, 4);
+  assert.equal(doc.summary.deleted, 5);
   assert.equal(doc.summary.failed, 0);
   // The harness lists keys from the JSON API, which shows the real keys.
   const declares = stale.find((g) => g.job === 'declares') as Labels;
-  assert.deepEqual(keySet(await gw.keys()), keySet([...fresh, declares]));
+  assert.deepEqual(keySet(await gw.keys()), keySet([...fresh, declares, phantomFresh]));
 });
 
 test('a store the text page cannot render is a clear error, and nothing is deleted', async () => {

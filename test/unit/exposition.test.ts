@@ -10,7 +10,7 @@ const PAGE = [
   '# HELP push_failure_time_seconds Last Unix time when changing this group in the Pushgateway failed.',
   '# TYPE push_failure_time_seconds gauge',
   'push_failure_time_seconds{instance="i\\"q",job="y"} 0',
-  'push_failure_time_seconds{instance="",job="x",run_id="r1"} 0',
+  'push_failure_time_seconds{instance="",job="x",run_id="r1"} 1.5e+09',
   'push_failure_time_seconds{instance="",job="x",run_id="r1",x="spoof"} 9e+18',
   '# TYPE push_time_seconds gauge',
   'push_time_seconds{instance="i\\"q",job="y"} 1.7956262147116663e+09',
@@ -23,8 +23,10 @@ const PAGE = [
 function parse(body: string, chunk = body.length): ListedGroup[] {
   const parser = createExpositionParser();
   const bytes = Buffer.from(body);
-  for (let i = 0; i < bytes.length; i += chunk) parser.push(bytes.subarray(i, i + chunk));
-  return parser.finish().rest;
+  const groups: ListedGroup[] = [];
+  for (let i = 0; i < bytes.length; i += chunk)
+    groups.push(...parser.push(bytes.subarray(i, i + chunk)));
+  return [...groups, ...parser.finish().rest];
 }
 
 describe('parseSeriesLine', () => {
@@ -55,15 +57,40 @@ describe('createExpositionParser', () => {
     assert.equal(byJob.get('x')?.ambiguousInstance, true);
     assert.equal(
       byJob.get('x')?.pushFailureTime,
-      '0',
+      '1.5e+09',
       'a spoofed series with extra labels is not this group',
     );
+    // 0 means never failed; it is not kept (no reader tells it from no failure time).
+    assert.equal(byJob.get('y')?.pushFailureTime, undefined);
     assert.deepEqual(byJob.get('multi\nline\\')?.labels, { job: 'multi\nline\\', run_id: 'r2' });
   });
 
   it('gives the same groups for any chunk size', () => {
     const whole = parse(PAGE);
     for (const size of [1, 2, 3, 7, 64]) assert.deepEqual(parse(PAGE, size), whole);
+  });
+
+  it('hands each group over at its push_time_seconds line, before the page ends', () => {
+    const parser = createExpositionParser();
+    const cut = PAGE.indexOf('pushgateway_build_info');
+    const early = parser.push(Buffer.from(PAGE.slice(0, cut)));
+    assert.equal(early.length, 3);
+    assert.equal(early.find((g) => g.labels?.job === 'y')?.declaredTtl, '60');
+    assert.deepEqual(parser.push(Buffer.from(PAGE.slice(cut))), []);
+    assert.deepEqual(parser.finish(), { bytes: Buffer.byteLength(PAGE), groups: 3, rest: [] });
+  });
+
+  it('refuses a page whose families are not in sorted order', () => {
+    // A declared TTL listed after the push times would come too late for its group.
+    const late = [
+      'push_time_seconds{instance="",job="x"} 1.7e+09',
+      'pgsweep_ttl_seconds{instance="",job="x"} 86400',
+      'pushgateway_build_info{version="1.5.1"} 1',
+      '',
+    ].join('\n');
+    assert.throws(() => parse(late), /pgsweep_ttl_seconds after push_time_seconds/);
+    const failureLate = late.replace('pgsweep_ttl_seconds', 'push_failure_time_seconds');
+    assert.throws(() => parse(failureLate), /push_failure_time_seconds after push_time_seconds/);
   });
 
   it('rejects a page cut mid-line, or without the gateway build info line', () => {
