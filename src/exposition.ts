@@ -72,7 +72,8 @@ function seriesKey(labels: Labels): string {
  * line, and every group has exactly one of those. A group is therefore complete, and handed over,
  * at its push_time_seconds line: only the earlier families' values are held until then, so memory
  * stays flat however many groups the page lists. A page in another order is refused rather than
- * read with a group's declared TTL missing.
+ * read with a group's declared TTL missing. No series is listed twice: a store where two keys
+ * would render alike makes the gateway answer 500 instead (spec 4.7).
  */
 export function createExpositionParser(): ListingParser {
   // Series key -> value, first series wins (as metrics[0] in the JSON listing). A failure time of
