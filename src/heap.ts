@@ -4,7 +4,8 @@
  * generation grow to several times what is live before collecting: a 100k-group sweep then peaked
  * at 300+ MiB although under 50 MiB was ever live. Growing in small steps keeps it near what is
  * live, for about the same run time (README: Scale). Both settings are read by V8 at each GC, so
- * they take effect when set at run time. A user's own NODE_OPTIONS or node flags win.
+ * they take effect when set at run time. A user's own node flags win (Node refuses these two in
+ * NODE_OPTIONS, but checking it too costs nothing).
  */
 import { setFlagsFromString } from 'node:v8';
 
