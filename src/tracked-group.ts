@@ -48,7 +48,7 @@ export class TrackedGroup implements GroupReport {
     this.lastPushMs = p.lastPushMs;
     this.ttlMs = p.ttlMs;
     this.ttlSource = p.ttlSource;
-    this.ambiguousInstance = p.ambiguousInstance === true;
+    this.ambiguousInstance = p.ambiguousInstance;
     this.outcome =
       p.action === 'skip'
         ? 'skipped'
