@@ -18,8 +18,9 @@ const PUSH_FAILURE = 'push_failure_time_seconds';
 const WANTED = [PUSH_TIME, PUSH_FAILURE, DECLARED_TTL_METRIC] as const;
 /** Every real gateway exposes this; a body without it is not a whole /metrics page. */
 const SENTINEL = 'pushgateway_build_info';
-/** First characters of the lines pgsweep reads (all "p"): other lines are skipped unread. */
-const FIRST_CHARS = new Set([...WANTED, SENTINEL].map((name) => name.charCodeAt(0)));
+/** First bytes of the lines pgsweep reads (all "p"): other lines are skipped unread. */
+const FIRST_BYTES = new Set([...WANTED, SENTINEL].map((name) => name.charCodeAt(0)));
+const NEWLINE = 0x0a;
 
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', '"': '"', n: '\n' };
 
@@ -81,11 +82,11 @@ export function createExpositionParser(): ListingParser {
   const failures = new Map<string, string>();
   const declared = new Map<string, string>();
   let inPushTimes = false;
-  let carry = '';
+  // The start of an unfinished line, from earlier chunks (copied: chunks are not pinned).
+  let carry: Buffer[] = [];
   let bytes = 0;
   let groups = 0;
   let sawSentinel = false;
-  const decoder = new TextDecoder('utf-8');
 
   function line(text: string, out: ListedGroup[]): void {
     if (text.startsWith(SENTINEL)) sawSentinel = true;
@@ -114,23 +115,40 @@ export function createExpositionParser(): ListingParser {
     if (!values.has(key)) values.set(key, parsed.value);
   }
 
+  /** Reads the line in `buf` from `start` to `end` (exclusive), if it can be a wanted one. */
+  function bytesLine(buf: Buffer, start: number, end: number, out: ListedGroup[]): void {
+    // Nearly all of the page is other families' lines: they are skipped without becoming strings.
+    // Decoding line by line is exact: a newline byte is never part of a multi-byte character.
+    if (end > start && FIRST_BYTES.has(buf[start] as number))
+      line(buf.toString('utf8', start, end), out);
+  }
+
   return {
     push(chunk) {
       bytes += chunk.length;
-      const text = carry + decoder.decode(chunk, { stream: true });
       const out: ListedGroup[] = [];
       let start = 0;
-      for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n', start)) {
-        // Nearly all of the page is other families' lines: skip them without making strings.
-        if (FIRST_CHARS.has(text.charCodeAt(start))) line(text.slice(start, end), out);
+      let end = chunk.indexOf(NEWLINE);
+      if (carry.length > 0) {
+        if (end < 0) {
+          carry.push(Buffer.from(chunk));
+          return out;
+        }
+        const whole = Buffer.concat([...carry, chunk.subarray(0, end)]);
+        carry = [];
+        bytesLine(whole, 0, whole.length, out);
+        start = end + 1;
+        end = chunk.indexOf(NEWLINE, start);
+      }
+      for (; end >= 0; end = chunk.indexOf(NEWLINE, start)) {
+        bytesLine(chunk, start, end, out);
         start = end + 1;
       }
-      carry = text.slice(start);
+      if (start < chunk.length) carry.push(Buffer.from(chunk.subarray(start)));
       return out;
     },
     finish() {
-      const rest = carry + decoder.decode();
-      if (rest !== '')
+      if (carry.length > 0)
         throw new ListingFormatError('/metrics ends in the middle of a line (truncated)');
       if (!sawSentinel) {
         throw new ListingFormatError(

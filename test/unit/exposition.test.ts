@@ -70,6 +70,28 @@ describe('createExpositionParser', () => {
     for (const size of [1, 2, 3, 7, 64]) assert.deepEqual(parse(PAGE, size), whole);
   });
 
+  it('decodes multi-byte UTF-8 exactly wherever the chunks split it', () => {
+    const page = [
+      'café_total{job="über"} 1',
+      'push_time_seconds{instance="",job="über",run_id="🚀-東京"} 1.7e+09',
+      'pushgateway_build_info{version="1.5.1"} 1',
+      '',
+    ].join('\n');
+    const whole = parse(page);
+    assert.deepEqual(whole[0]?.labels, { job: 'über', run_id: '🚀-東京' });
+    for (const size of [1, 2, 3, 5, 11]) assert.deepEqual(parse(page, size), whole);
+  });
+
+  it('reads a line longer than many chunks', () => {
+    const long = 'x'.repeat(5000);
+    const page = `push_time_seconds{instance="",job="${long}"} 1.7e+09\npushgateway_build_info 1\n`;
+    for (const size of [7, 100, 4096, page.length]) {
+      const groups = parse(page, size);
+      assert.equal(groups.length, 1);
+      assert.equal(groups[0]?.labels?.job, long);
+    }
+  });
+
   it('hands each group over at its push_time_seconds line, before the page ends', () => {
     const parser = createExpositionParser();
     const cut = PAGE.indexOf('pushgateway_build_info');
