@@ -101,6 +101,17 @@ const rejected: Array<{
     error: /sweep\.maxDeleteRatio: Must validate at least one schema/,
   },
   {
+    name: 'an unknown listing mode',
+    set: ['sweep.listing=xml'],
+    error: /sweep\.listing.*must be one of.*"json", "text"/s,
+  },
+  { name: 'a concurrency of 0', set: ['sweep.concurrency=0'], error: /sweep\.concurrency/ },
+  {
+    name: 'a concurrency above pgsweep\'s limit',
+    set: ['sweep.concurrency=257'],
+    error: /sweep\.concurrency/,
+  },
+  {
     name: 'a rule without a ttl',
     set: ['sweep.rules[0].selector={job="x"}'],
     error: /sweep\.rules\.0: ttl is required/,

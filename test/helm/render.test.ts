@@ -4,13 +4,14 @@
  * environment the pgsweep container gets (which the CLI must know).
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CronExpressionParser } from 'cron-parser';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { rawRequest, startPushgateway } from '../support/pushgateway.ts';
 import {
   CI_VALUES,
   cleanupHelm,
@@ -305,6 +306,8 @@ test('rules-dryrun: selectors, excludes, rules and guards become repeatable flag
     '--ttl=6h',
     '--log-level=debug',
     '--output=json',
+    '--listing=text',
+    '--concurrency=4',
     '--dry-run',
     '--selector={job=~"etl_.*"}',
     '--selector={job="spark_nightly"}',
@@ -314,7 +317,6 @@ test('rules-dryrun: selectors, excludes, rules and guards become repeatable flag
     '--ignore-declared-ttl',
     '--max-deletes=500',
     '--max-delete-ratio=0.25',
-    '--concurrency=4',
     '--no-recheck',
   ]);
 });
@@ -415,6 +417,32 @@ test('every --flag the chart passes, in every example, is one pgsweep --help lis
     [],
     'the chart passes flags that `pgsweep --help` does not list',
   );
+});
+
+test('rules-dryrun: pgsweep runs with exactly the rendered arguments, against a real Pushgateway', async () => {
+  const gw = await startPushgateway();
+  try {
+    const pushed = await rawRequest(gw.port, 'PUT', '/metrics/job/etl_load/run_id/r1', 'rows 1\n');
+    assert.equal(pushed.status, 200);
+    const args = (containerOf(cronJobOf(rendered('rules-dryrun-values.yaml'))).args ?? []).map(
+      (a) => (a.startsWith('--url=') ? `--url=${gw.url}` : a),
+    );
+    assert.ok(args.includes('--listing=text') && args.includes('--concurrency=4'));
+    const run = spawnSync(process.execPath, [join(ROOT, 'bin', 'pgsweep.js'), ...args], {
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { summary: { scanned: number; dryRun: boolean } };
+    assert.deepEqual(report.summary.scanned, 1);
+    assert.equal(report.summary.dryRun, true);
+    // The debug log gives the listing's size: not the JSON API's (the text page is bigger: it
+    // carries the gateway's own metrics too).
+    const listed = /"bytes":(\d+)/.exec(run.stderr)?.[1];
+    const json = await rawRequest(gw.port, 'GET', '/api/v1/metrics');
+    assert.ok(Number(listed) > json.body.length, `listed ${listed} bytes`);
+  } finally {
+    await gw.stop();
+  }
 });
 
 test('every PGSWEEP_* variable the chart sets is one pgsweep --help lists', () => {

@@ -141,6 +141,12 @@ The command line passed to pgsweep (the image's entrypoint). Every value is a si
 {{- with .Values.sweep.output }}
 - {{ printf "--output=%s" . | toJson }}
 {{- end }}
+{{- with .Values.sweep.listing }}
+- {{ printf "--listing=%s" . | toJson }}
+{{- end }}
+{{- if not (kindIs "invalid" .Values.sweep.concurrency) }}
+- {{ printf "--concurrency=%d" (int64 .Values.sweep.concurrency) | toJson }}
+{{- end }}
 {{- if .Values.sweep.dryRun }}
 - "--dry-run"
 {{- end }}
