@@ -5,7 +5,7 @@
  * makes the gateway rebuild the whole response); a DELETE is idempotent and is retried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Dispatcher, EnvHttpProxyAgent, errors } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, errors } from 'undici';
 import { parseBaseUrl } from './base-url.ts';
 import { GatewayError } from './errors.ts';
 import { createExpositionParser } from './exposition.ts';
@@ -92,7 +92,7 @@ export const BARRIER_BODY = 'pgsweep_write_barrier 1 1\n';
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
 
 export interface Transport {
-  readonly agent: EnvHttpProxyAgent;
+  readonly agent: Agent | EnvHttpProxyAgent;
   readonly origin: string;
   /** The route prefix, always ending in `/`. */
   readonly basePath: string;
@@ -118,14 +118,18 @@ export function createTransport(options: {
     ...(tls.key ? { key: tls.key } : {}),
     rejectUnauthorized: tls.rejectUnauthorized,
   };
-  const agent = new EnvHttpProxyAgent({
+  const agentOptions = {
     connections: options.connections,
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
     connect: { ...tlsOptions, timeout: Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
-    // Used for the target when tunnelling through HTTPS_PROXY.
-    requestTls: tlsOptions,
-  });
+  };
+  // Without a proxy variable EnvHttpProxyAgent sends everything direct anyway, yet it parses the
+  // origin and re-reads NO_PROXY for every request: about 4 us each, 80 ms per 20k DELETEs.
+  const agent = proxyConfigured(process.env)
+    ? // requestTls is used for the target when tunnelling through HTTPS_PROXY.
+      new EnvHttpProxyAgent({ ...agentOptions, requestTls: tlsOptions })
+    : new Agent(agentOptions);
   const target = new URL(origin);
   const errorContext: ErrorContext = {
     timeoutMs: options.timeoutMs,
@@ -134,6 +138,11 @@ export function createTransport(options: {
     httpsWithoutClientCert: target.protocol === 'https:' && !tls.cert,
   };
   return { agent, origin, basePath, href, errorContext };
+}
+
+/** Whether EnvHttpProxyAgent would route any request through a proxy (it reads these names). */
+export function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
+  return ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY'].some((name) => !!env[name]);
 }
 
 export function createClient(options: ClientOptions): GatewayClient {
