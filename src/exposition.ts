@@ -168,15 +168,23 @@ function groupOf(
   declaredTtl: string | undefined,
 ): ListedGroup {
   const ambiguous = labels.instance === '';
-  const key: Record<string, string> = { ...labels };
-  if (ambiguous) delete key.instance;
+  let key = labels;
+  if (ambiguous) {
+    // Copied without instance rather than `delete`d: deleting a property makes V8 turn the object
+    // into a slow dictionary, and this runs for most groups.
+    const copy: Record<string, string> = {};
+    for (const name in labels) if (name !== 'instance') copy[name] = labels[name] as string;
+    key = copy;
+  }
+  // The same fields in the same order as the JSON listing's groups (one object shape).
   return {
     labels: key,
     displayLabels: key,
     keySource: 'push_time_seconds',
     pushTime,
     pushFailureTime,
-    ...(declaredTtl === undefined ? {} : { declaredTtl }),
-    ...(ambiguous ? { ambiguousInstance: true } : {}),
+    declaredTtl,
+    keyError: undefined,
+    ambiguousInstance: ambiguous,
   };
 }

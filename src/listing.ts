@@ -27,9 +27,9 @@ export interface ListedGroup {
    */
   readonly ambiguousInstance?: boolean;
   /** Raw first value of the group's `pgsweep_ttl_seconds` gauge, if it declares its own TTL. */
-  readonly declaredTtl?: string;
+  readonly declaredTtl?: string | undefined;
   /** Why the key could not be read, when `labels` is undefined. */
-  readonly keyError?: string;
+  readonly keyError?: string | undefined;
   /** The group's whole JSON object as listed, only when the parser was asked to keep it. */
   readonly raw?: string;
 }
@@ -58,7 +58,10 @@ export function detach(s: string): string {
 function asLabelMap(v: Json | undefined): Labels | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) {
+  // for-in, not Object.entries: this runs for every listed group. A parsed object has only own
+  // enumerable keys (JSON.parse sets no prototype members).
+  for (const k in v) {
+    const val = v[k];
     if (typeof val !== 'string') return undefined;
     out[detach(k)] = detach(val);
   }
@@ -86,30 +89,39 @@ export function parseGroup(raw: Json): ListedGroup {
   const push = firstSample(own(raw, 'push_time_seconds'));
   const failure = firstSample(own(raw, 'push_failure_time_seconds'));
   const declared = firstSample(own(raw, DECLARED_TTL_METRIC));
-  const base = {
+  // Every group is built with the same fields in the same order (one object shape): this runs
+  // once per listed group.
+  const group = (
+    labels: Labels | undefined,
+    displayLabels: Labels,
+    keySource: KeySource | undefined,
+    keyError: string | undefined,
+  ): ListedGroup => ({
+    labels,
+    displayLabels,
+    keySource,
     pushTime: push?.value,
     pushFailureTime: failure?.value,
-    ...(declared ? { declaredTtl: declared.value } : {}),
-  };
+    declaredTtl: declared?.value,
+    keyError,
+  });
 
   const direct = asLabelMap(own(raw, 'labels'));
-  if (direct) return { ...base, labels: direct, displayLabels: direct, keySource: 'labels' };
+  if (direct) return group(direct, direct, 'labels', undefined);
 
   // A pushed family named `labels` overwrote the key (spec §2.6). The push_time_seconds series
   // carries the key plus `instance=""` when the key has no instance: exact only if instance is set.
   const recovered = push ? asLabelMap(own(push.sample, 'labels')) : undefined;
-  if (recovered && (recovered.instance ?? '') !== '') {
-    return { ...base, labels: recovered, displayLabels: recovered, keySource: 'push_time_seconds' };
-  }
-  return {
-    ...base,
-    labels: undefined,
-    displayLabels: recovered ?? {},
-    keySource: undefined,
-    keyError: recovered
+  if (recovered && (recovered.instance ?? '') !== '')
+    return group(recovered, recovered, 'push_time_seconds', undefined);
+  return group(
+    undefined,
+    recovered ?? {},
+    undefined,
+    recovered
       ? 'a pushed metric named "labels" hides the grouping key, and the key may or may not include instance=""'
       : 'the group has no readable grouping key',
-  };
+  );
 }
 
 export interface ListingParser {

@@ -51,7 +51,7 @@ describe('createExpositionParser', () => {
     const byJob = new Map(groups.map((g) => [g.labels?.job, g]));
     assert.equal(groups.length, 3);
     assert.deepEqual(byJob.get('y')?.labels, { instance: 'i"q', job: 'y' });
-    assert.equal(byJob.get('y')?.ambiguousInstance, undefined);
+    assert.equal(byJob.get('y')?.ambiguousInstance, false);
     assert.equal(byJob.get('y')?.declaredTtl, '60');
     assert.deepEqual(byJob.get('x')?.labels, { job: 'x', run_id: 'r1' });
     assert.equal(byJob.get('x')?.ambiguousInstance, true);

@@ -88,6 +88,8 @@ describe('parseListing', () => {
       keySource: 'labels',
       pushTime: '1.7956186882580423e+09',
       pushFailureTime: '0',
+      declaredTtl: undefined,
+      keyError: undefined,
     });
     assert.deepEqual(groups[1]?.labels, { job: 'web' });
     assert.equal(groups[1]?.pushTime, '1.79e+09');
