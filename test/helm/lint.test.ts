@@ -107,7 +107,7 @@ const rejected: Array<{
   },
   { name: 'a concurrency of 0', set: ['sweep.concurrency=0'], error: /sweep\.concurrency/ },
   {
-    name: 'a concurrency above pgsweep\'s limit',
+    name: "a concurrency above pgsweep's limit",
     set: ['sweep.concurrency=257'],
     error: /sweep\.concurrency/,
   },
