@@ -22,7 +22,9 @@ export function keyProblem(labels: Labels): KeyProblem | undefined {
   if (typeof job !== 'string' || job === '') {
     return { code: 'missing-job', detail: 'grouping key has no job label' };
   }
-  for (const [name, value] of Object.entries(labels)) {
+  // for-in, not Object.entries: this runs for every group of every listing.
+  for (const name in labels) {
+    const value = labels[name] as string;
     // `U__` names are decoded as escapes by Pushgateway >= 1.11 in UTF-8 mode: ambiguous, keep.
     if (!LEGACY_LABEL_NAME.test(name) || name.startsWith('__') || name.startsWith('U__')) {
       return {
