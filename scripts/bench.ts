@@ -4,7 +4,8 @@
  * alternating them, each on a freshly restored gateway. A pusher runs alongside (unless
  * --no-pusher: its slow checked pushes make run times vary several-fold); /-/healthy is polled
  * throughout. Prints wall time, the pgsweep/baseline ratio, pgsweep's peak RSS, the
- * gateway's RSS growth and /-/healthy failures. A benchmark, not a test: nothing here gates CI.
+ * gateway's RSS growth and /-/healthy failures, and on stderr where each run's time went (phase
+ * ends in seconds from its start). A benchmark, not a test: nothing here gates CI.
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -77,6 +78,16 @@ async function call(
   return res.statusCode;
 }
 
+/** Phase ends, in seconds since `start`, for the per-run line on stderr. */
+function phaseClock(start = performance.now()) {
+  const marks: string[] = [];
+  return {
+    mark: (phase: string) =>
+      marks.push(`${phase} ${((performance.now() - start) / 1000).toFixed(2)}`),
+    toString: () => marks.join(', '),
+  };
+}
+
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -131,6 +142,8 @@ interface Sample {
   healthyFailures: number;
   pusherMaxMs: number;
   deleted: number;
+  /** Where the run's time went: phase ends in seconds from its start. */
+  phases: string;
 }
 
 /** Starts a gateway restored from the seed, with the consistency check on (the default). */
@@ -150,7 +163,7 @@ async function restored(): Promise<{ gw: Gateway; pid: number }> {
 
 async function measure(
   contender: string,
-  run: (gw: Gateway) => Promise<{ deleted: number; peakRssMiB?: number }>,
+  run: (gw: Gateway) => Promise<{ deleted: number; peakRssMiB?: number; phases: string }>,
 ): Promise<Sample> {
   const { gw, pid } = await restored();
   const baseRss = rssKiB(pid);
@@ -208,8 +221,11 @@ async function measure(
  */
 async function baseline(gw: Gateway, mode: 'json' | 'text') {
   const list = mode === 'json' ? '/api/v1/metrics' : '/metrics';
+  const phases = phaseClock();
   await call(gw.port, 'GET', list);
+  phases.mark('listed');
   await call(gw.port, 'GET', list);
+  phases.mark('re-listed');
   // Text mode deletes both key forms of instance-less groups; these keys have no instance.
   const paths = Array.from({ length: N }, (_, i) => groupPath(i));
   const all = mode === 'text' ? paths.flatMap((p) => [`${p}/instance@base64/=`, p]) : paths;
@@ -225,15 +241,20 @@ async function baseline(gw: Gateway, mode: 'json' | 'text') {
     if (status === 202) deleted++;
   });
   await window.drain();
+  phases.mark('deleted');
   await call(gw.port, 'GET', list);
   await call(gw.port, 'DELETE', `/${BARRIER_PATH}`);
-  return { deleted: mode === 'text' ? deleted / 2 : deleted };
+  phases.mark('confirmed');
+  return { deleted: mode === 'text' ? deleted / 2 : deleted, phases: `${phases}` };
 }
+
+/** pgsweep's info log lines that end a phase. */
+const MILESTONES = /"msg":"(sweep started|planned sweep|deletes sent|sweep finished)"/g;
 
 function pgsweep(
   gw: Gateway,
   mode: 'json' | 'text',
-): Promise<{ deleted: number; peakRssMiB: number }> {
+): Promise<{ deleted: number; peakRssMiB: number; phases: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -254,8 +275,9 @@ function pgsweep(
         String(CONCURRENCY),
         '--exclude',
         '{job="bench_pusher"}',
+        // info: its milestones give the phase line (a handful of log lines).
         '--log-level',
-        'warn',
+        'info',
         '--timeout',
         '10m',
       ],
@@ -263,18 +285,25 @@ function pgsweep(
     );
     let out = '';
     let err = '';
+    const phases = phaseClock();
     child.stdout.on('data', (d) => {
       out += d;
     });
+    let scanned = 0;
     child.stderr.on('data', (d) => {
       err += d;
+      // Whole lines only: a log line may arrive in two pieces.
+      const end = err.lastIndexOf('\n') + 1;
+      for (const [, msg] of err.slice(scanned, end).matchAll(MILESTONES)) phases.mark(msg ?? '');
+      scanned = Math.max(scanned, end);
     });
     child.on('error', reject);
     child.on('close', (code) => {
       const rss = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(err)?.[1] ?? Number.NaN);
       if (code !== 0) return reject(new Error(`pgsweep exited ${code}: ${err.slice(-2000)}`));
+      phases.mark('exited');
       const doc = JSON.parse(out) as { summary: { deleted: number } };
-      resolve({ deleted: doc.summary.deleted, peakRssMiB: rss / 1024 });
+      resolve({ deleted: doc.summary.deleted, peakRssMiB: rss / 1024, phases: `${phases}` });
     });
   });
 }
@@ -300,6 +329,7 @@ for (let round = 0; round < ROUNDS; round++) {
       console.error(
         `round ${round + 1}: ${name}: ${(sample.wallMs / 1000).toFixed(1)}s, deleted ${sample.deleted}, gateway +${sample.gatewayGrowthMiB.toFixed(0)} MiB, healthy failures ${sample.healthyFailures}${sample.peakRssMiB ? `, pgsweep peak ${sample.peakRssMiB.toFixed(0)} MiB` : ''}`,
       );
+      console.error(`  phases: ${sample.phases}`);
       samples.push(sample);
     }
   }
