@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Heap settings first, before the sweep allocates anything (see src/heap.ts).
-import { tuneHeap } from '../dist/heap.js';
+// V8 settings first, before the sweep allocates or compiles anything (see src/v8-flags.ts).
+import { tuneV8 } from '../dist/v8-flags.js';
 
-tuneHeap();
+tuneV8();
 await import('../dist/cli.js');
