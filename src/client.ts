@@ -125,7 +125,8 @@ export function createTransport(options: {
     connect: { ...tlsOptions, timeout: Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
   };
   // Without a proxy variable EnvHttpProxyAgent sends everything direct anyway, yet it parses the
-  // origin and re-reads NO_PROXY for every request: about 4 us each, 80 ms per 20k DELETEs.
+  // origin and re-reads NO_PROXY for every request (20 ms of a 20k-group sweep's profile for the
+  // NO_PROXY reads alone).
   const agent = proxyConfigured(process.env)
     ? // requestTls is used for the target when tunnelling through HTTPS_PROXY.
       new EnvHttpProxyAgent({ ...agentOptions, requestTls: tlsOptions })
