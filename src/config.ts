@@ -180,15 +180,20 @@ export function resolveConfig(
 
   function bool(flag: string, key: keyof FileValues, flagValue: boolean | undefined): boolean {
     if (flagValue !== undefined) return flagValue;
-    const e = envValue(flag);
-    if (e !== undefined) {
-      const parsed = v.boolean(e);
-      if (parsed.ok) return parsed.value;
-      problems.push(`${envName(flag)}=${parsed.error}`);
-      return false;
-    }
+    const e = envBool(flag);
+    if (e !== undefined) return e;
     const f = fileValues[key];
     return typeof f === 'boolean' ? f : false;
+  }
+
+  /** The flag's environment variable as a boolean; undefined when unset, false when unreadable. */
+  function envBool(flag: string): boolean | undefined {
+    const e = envValue(flag);
+    if (e === undefined) return undefined;
+    const parsed = v.boolean(e);
+    if (parsed.ok) return parsed.value;
+    problems.push(`${envName(flag)}=${parsed.error}`);
+    return false;
   }
 
   /** Repeatable flags; in the environment, one value per line. */
@@ -347,13 +352,7 @@ export function resolveConfig(
 
   /** --fix or PGSWEEP_FIX; deliberately not from a config file shared with scheduled sweeps. */
   function fixFlag(): boolean {
-    if (flags.fix !== undefined) return flags.fix;
-    const e = envValue('--fix');
-    if (e === undefined) return false;
-    const parsed = v.boolean(e);
-    if (parsed.ok) return parsed.value;
-    problems.push(`${envName('--fix')}=${parsed.error}`);
-    return false;
+    return flags.fix ?? envBool('--fix') ?? false;
   }
 
   function resolveAuth(): AuthConfig | undefined {
