@@ -316,9 +316,11 @@ async function streamCandidates(
   onListing?: (listing: Listing) => void,
 ): Promise<void> {
   const { client, log } = run;
-  const index = candidateIndex(wanted, (t) => t.path);
   const started = performance.now();
-  const listing = await client.list(run.hooks.stop);
+  // Ask first, index while the gateway builds its answer (seconds on a big store).
+  const answer = client.list(run.hooks.stop);
+  const index = candidateIndex(wanted, (t) => t.path);
+  const listing = await answer;
   onListing?.(listing);
   for await (const group of listing.groups) {
     const p = findCandidate(index, group);
