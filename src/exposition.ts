@@ -10,7 +10,7 @@
  */
 import type { ListedGroup, ListingParser } from './listing.ts';
 import { detach, ListingFormatError } from './listing.ts';
-import type { Labels } from './matchers.ts';
+import { type Labels, putLabel } from './matchers.ts';
 import { DECLARED_TTL_METRIC } from './ttl.ts';
 
 const PUSH_TIME = 'push_time_seconds';
@@ -50,7 +50,7 @@ export function parseSeriesLine(rest: string): { labels: Labels; value: string }
         } else value += rest[j];
       }
       if (j >= rest.length) return undefined;
-      labels[name] = detach(value);
+      putLabel(labels, name, detach(value));
       i = j + 1;
     }
   }
@@ -173,7 +173,8 @@ function groupOf(
     // Copied without instance rather than `delete`d: deleting a property makes V8 turn the object
     // into a slow dictionary, and this runs for most groups.
     const copy: Record<string, string> = {};
-    for (const name in labels) if (name !== 'instance') copy[name] = labels[name] as string;
+    for (const name in labels)
+      if (name !== 'instance') putLabel(copy, name, labels[name] as string);
     key = copy;
   }
   // The same fields in the same order as the JSON listing's groups (one object shape).

@@ -4,7 +4,7 @@
  * segments are rewritten by Go before the handler sees them, empty values vanish, so those must use
  * the `@base64` form. Everything else uses whichever encoding is shorter.
  */
-import type { Labels } from './matchers.ts';
+import { type Labels, putLabel } from './matchers.ts';
 
 /** Label names the 1.x Pushgateway accepts in a URL without UTF-8 name escaping. */
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -103,9 +103,12 @@ export function labelsOfPath(path: string): Labels {
     const name = parts[i] ?? '';
     const value = parts[i + 1] ?? '';
     if (name.endsWith('@base64'))
-      labels[name.slice(0, -'@base64'.length)] =
-        value === '=' ? '' : Buffer.from(value, 'base64url').toString('utf8');
-    else labels[name] = decodeURIComponent(value);
+      putLabel(
+        labels,
+        name.slice(0, -'@base64'.length),
+        value === '=' ? '' : Buffer.from(value, 'base64url').toString('utf8'),
+      );
+    else putLabel(labels, name, decodeURIComponent(value));
   }
   return labels;
 }

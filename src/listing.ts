@@ -4,7 +4,7 @@
  * kept); an envelope we do not understand throws, because a sweep must only act on a whole listing.
  */
 import { ListingSplitter, ListingSyntaxError, type MemberSpans } from './listing-splitter.ts';
-import type { Labels } from './matchers.ts';
+import { type Labels, putLabel } from './matchers.ts';
 import { DECLARED_TTL_METRIC } from './ttl.ts';
 
 export class ListingFormatError extends Error {}
@@ -63,7 +63,7 @@ function asLabelMap(v: Json | undefined): Labels | undefined {
   for (const k in v) {
     const val = v[k];
     if (typeof val !== 'string') return undefined;
-    out[detach(k)] = detach(val);
+    putLabel(out, detach(k), detach(val));
   }
   const job = own(v, 'job');
   return typeof job === 'string' && job !== '' ? out : undefined;

@@ -17,6 +17,23 @@ export type Selector = readonly Matcher[];
 
 export type Labels = Readonly<Record<string, string>>;
 
+/**
+ * Sets one label on a map being built. `labels[name] = value` would silently drop a label named
+ * `__proto__` (on a plain object that is the prototype setter, which ignores strings), so the key
+ * would lose a label and address a sibling group. As an own property it is kept, and keyProblem
+ * then refuses the key (names starting with `__` cannot be addressed).
+ */
+export function putLabel(labels: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__')
+    Object.defineProperty(labels, name, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else labels[name] = value;
+}
+
 export class MatcherSyntaxError extends Error {}
 
 const NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;

@@ -11,7 +11,7 @@
  * Pure: fed bytes, returns facts.
  */
 import { keyId } from './grouping-key.ts';
-import type { Labels } from './matchers.ts';
+import { type Labels, putLabel } from './matchers.ts';
 
 export interface ScrapeScan {
   readonly bytes: number;
@@ -56,7 +56,7 @@ export function parseSample(line: string): { name: string; labels: Labels } | un
       } else value += line[j];
     }
     if (j >= line.length) return undefined;
-    labels[label] = value;
+    putLabel(labels, label, value);
     i = j + 1;
   }
 }

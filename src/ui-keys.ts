@@ -16,7 +16,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { encodeSegment, keyProblem } from './grouping-key.ts';
-import type { Labels } from './matchers.ts';
+import { type Labels, putLabel } from './matchers.ts';
 
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const BASE64URL = /^[A-Za-z0-9_-]*=*$/;
@@ -161,7 +161,7 @@ function stopOf(panel: number, text: string): UiStop {
         problem: `the value of label "${name}" is not valid UTF-8, so the page does not show its bytes`,
       };
     }
-    labels[name] = value;
+    putLabel(labels, name, value);
     at = text.indexOf(BADGE_START, at + m[0].length);
   }
   const problem = keyProblem(labels);
@@ -247,7 +247,7 @@ export function goLossyUtf8(bytes: Uint8Array): string {
 /** The key as the JSON listing shows it (invalid bytes as U+FFFD). */
 export function listedLabelsOf(raw: ReadonlyMap<string, Buffer>): Labels {
   const labels: Record<string, string> = {};
-  for (const [name, value] of raw) labels[name] = goLossyUtf8(value);
+  for (const [name, value] of raw) putLabel(labels, name, goLossyUtf8(value));
   return labels;
 }
 
@@ -290,6 +290,6 @@ export function formatRawKey(raw: ReadonlyMap<string, Buffer>): string {
 /** Raw values as base64url, for the JSON report. */
 export function rawKeyBase64(raw: ReadonlyMap<string, Buffer>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of raw) out[name] = value.toString('base64url');
+  for (const [name, value] of raw) putLabel(out, name, value.toString('base64url'));
   return out;
 }

@@ -38,6 +38,12 @@ describe('parseSeriesLine', () => {
     assert.deepEqual(parseSeriesLine(' 7'), { labels: {}, value: '7' });
   });
 
+  it('keeps a label named __proto__ as a label', () => {
+    const parsed = parseSeriesLine('{__proto__="y",job="x"} 1');
+    assert.deepEqual(Object.keys(parsed?.labels ?? {}), ['__proto__', 'job']);
+    assert.equal(Object.getOwnPropertyDescriptor(parsed?.labels, '__proto__')?.value, 'y');
+  });
+
   it('rejects broken lines', () => {
     assert.equal(parseSeriesLine('{a=1} 1'), undefined);
     assert.equal(parseSeriesLine('{a="1} 1'), undefined);
@@ -63,6 +69,18 @@ describe('createExpositionParser', () => {
     // 0 means never failed; it is not kept (no reader tells it from no failure time).
     assert.equal(byJob.get('y')?.pushFailureTime, undefined);
     assert.deepEqual(byJob.get('multi\nline\\')?.labels, { job: 'multi\nline\\', run_id: 'r2' });
+  });
+
+  it('keeps a label named __proto__ in the key, also when instance="" is dropped from it', () => {
+    const page = [
+      '# TYPE push_time_seconds gauge',
+      'push_time_seconds{__proto__="y",instance="",job="x"} 1.5e+09',
+      'pushgateway_build_info{version="1.5.1"} 1',
+      '',
+    ].join('\n');
+    const [g] = parse(page);
+    assert.equal(g?.ambiguousInstance, true);
+    assert.deepEqual(Object.keys(g?.labels ?? {}), ['__proto__', 'job']);
   });
 
   it('gives the same groups for any chunk size', () => {

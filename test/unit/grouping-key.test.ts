@@ -250,7 +250,7 @@ describe('keyProblem', () => {
   });
 
   it('flags reserved __ names and U__ names', () => {
-    for (const name of ['__name__', '__x', 'U__foo_2e_bar', 'U__']) {
+    for (const name of ['__name__', '__x', '__proto__', 'U__foo_2e_bar', 'U__']) {
       assert.equal(keyProblem({ job: 'j', [name]: 'v' })?.code, 'unsupported-label-name', name);
     }
     assert.equal(keyProblem({ job: 'j', _x: 'v', U_x: 'v', u__x: 'v' }), undefined);

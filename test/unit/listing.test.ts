@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ListingFormatError, parseGroup, parseListing } from '../../src/listing.ts';
+import {
+  type ListedGroup,
+  ListingFormatError,
+  parseGroup,
+  parseListing,
+} from '../../src/listing.ts';
+import { planGroup } from '../../src/plan.ts';
 
 type Labels = Record<string, string>;
 
@@ -74,6 +80,19 @@ function group(raw: unknown) {
 }
 
 describe('parseListing', () => {
+  it('keeps a label named __proto__, so the key is refused instead of losing a label', () => {
+    // A plain `labels[name] = value` drops it (the prototype setter ignores strings): the key would
+    // read {job="x"} and the DELETE would remove that sibling group instead.
+    const key = JSON.parse('{"job":"x","__proto__":"y"}') as Labels;
+    const [g] = parseListing(envelope([realGroup(key, '1')]));
+    assert.deepEqual(Object.keys(g?.labels ?? {}), ['job', '__proto__']);
+    assert.equal(Object.getOwnPropertyDescriptor(g?.labels, '__proto__')?.value, 'y');
+    const p = planGroup(g as ListedGroup, 3_600_000, { ttlMs: 1000, selectors: [], excludes: [] });
+    assert.equal(p.action, 'skip');
+    assert.equal(p.reason, 'key-unrecoverable');
+    assert.match(p.detail ?? '', /__proto__/);
+  });
+
   it('parses a valid envelope', () => {
     const groups = parseListing(
       envelope([

@@ -7,6 +7,7 @@ import {
   matchesAny,
   matchesSelector,
   parseSelector,
+  putLabel,
   type Selector,
 } from '../../src/matchers.ts';
 
@@ -240,5 +241,20 @@ describe('formatSelector', () => {
     const text = formatSelector(sel);
     assert.equal(text, '{job=~"a\\\\.b", env!="x\\"y"}');
     assert.deepEqual(shape(parseSelector(text)), shape(sel));
+  });
+});
+
+describe('putLabel', () => {
+  it('sets a label named __proto__ as an own label, where plain assignment drops it', () => {
+    const plain: Record<string, string> = {};
+    plain.__proto__ = 'y';
+    assert.deepEqual(Object.keys(plain), [], 'the trap this guards against');
+    const labels: Record<string, string> = {};
+    putLabel(labels, 'job', 'x');
+    putLabel(labels, '__proto__', 'y');
+    assert.deepEqual(Object.keys(labels), ['job', '__proto__']);
+    assert.equal(labels.__proto__, 'y');
+    assert.equal(Object.getPrototypeOf(labels), Object.prototype);
+    assert.equal(matchesSelector(labels, parseSelector('{__proto__="y"}')), true);
   });
 });

@@ -193,6 +193,19 @@ describe('scanUiPage: the group a template error stops at', () => {
     assert.match(ui.stoppedAt?.problem ?? '', /not valid UTF-8/);
   });
 
+  it('gives no exact key when a badge is named __proto__ (it is not dropped from the key)', () => {
+    const ui = scanUiPage(
+      page(
+        crashedGroup(4, [
+          '<span class="badge badge-warning">job="crash"</span>',
+          '<span class="badge badge-info">__proto__="y"</span>',
+        ]),
+      ),
+    );
+    assert.equal(ui.stoppedAt?.labels, undefined);
+    assert.match(ui.stoppedAt?.problem ?? '', /__proto__/);
+  });
+
   it('names no group when the error comes after the group was fully rendered', () => {
     const ui = scanUiPage(
       page(
