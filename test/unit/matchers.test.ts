@@ -246,14 +246,15 @@ describe('formatSelector', () => {
 
 describe('putLabel', () => {
   it('sets a label named __proto__ as an own label, where plain assignment drops it', () => {
+    const name = '__proto__' as string;
     const plain: Record<string, string> = {};
-    plain.__proto__ = 'y';
+    plain[name] = 'y';
     assert.deepEqual(Object.keys(plain), [], 'the trap this guards against');
     const labels: Record<string, string> = {};
     putLabel(labels, 'job', 'x');
-    putLabel(labels, '__proto__', 'y');
+    putLabel(labels, name, 'y');
     assert.deepEqual(Object.keys(labels), ['job', '__proto__']);
-    assert.equal(labels.__proto__, 'y');
+    assert.equal(labels[name], 'y');
     assert.equal(Object.getPrototypeOf(labels), Object.prototype);
     assert.equal(matchesSelector(labels, parseSelector('{__proto__="y"}')), true);
   });
