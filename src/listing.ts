@@ -3,6 +3,7 @@
  * facts a sweep needs. Pure: no I/O. Group-level oddities become a `problem` on that group (it is
  * kept); an envelope we do not understand throws, because a sweep must only act on a whole listing.
  */
+import { readGroupFast } from './listing-fast-path.ts';
 import { ListingSplitter, ListingSyntaxError, type MemberSpans } from './listing-splitter.ts';
 import { type Labels, putLabel } from './matchers.ts';
 import { DECLARED_TTL_METRIC } from './ttl.ts';
@@ -81,6 +82,32 @@ function firstSample(family: Json | undefined): { value: string; sample: JsonObj
   return { value: detach(value), sample: first };
 }
 
+/**
+ * Every group is built here, with the same fields in the same order (one object shape): this runs
+ * once per listed group.
+ */
+function listedGroup(
+  labels: Labels | undefined,
+  displayLabels: Labels,
+  keySource: KeySource | undefined,
+  keyError: string | undefined,
+  values: {
+    readonly pushTime: string | undefined;
+    readonly pushFailureTime: string | undefined;
+    readonly declaredTtl: string | undefined;
+  },
+): ListedGroup {
+  return {
+    labels,
+    displayLabels,
+    keySource,
+    pushTime: values.pushTime,
+    pushFailureTime: values.pushFailureTime,
+    declaredTtl: values.declaredTtl,
+    keyError,
+  };
+}
+
 export function parseGroup(raw: Json): ListedGroup {
   if (!isObject(raw)) {
     const kind = raw === null ? 'null' : Array.isArray(raw) ? 'an array' : typeof raw;
@@ -89,22 +116,17 @@ export function parseGroup(raw: Json): ListedGroup {
   const push = firstSample(own(raw, 'push_time_seconds'));
   const failure = firstSample(own(raw, 'push_failure_time_seconds'));
   const declared = firstSample(own(raw, DECLARED_TTL_METRIC));
-  // Every group is built with the same fields in the same order (one object shape): this runs
-  // once per listed group.
+  const values = {
+    pushTime: push?.value,
+    pushFailureTime: failure?.value,
+    declaredTtl: declared?.value,
+  };
   const group = (
     labels: Labels | undefined,
     displayLabels: Labels,
     keySource: KeySource | undefined,
     keyError: string | undefined,
-  ): ListedGroup => ({
-    labels,
-    displayLabels,
-    keySource,
-    pushTime: push?.value,
-    pushFailureTime: failure?.value,
-    declaredTtl: declared?.value,
-    keyError,
-  });
+  ) => listedGroup(labels, displayLabels, keySource, keyError, values);
 
   const direct = asLabelMap(own(raw, 'labels'));
   if (direct) return group(direct, direct, 'labels', undefined);
@@ -169,6 +191,24 @@ function isReadMember(json: Buffer, start: number, end: number): boolean {
   return false;
 }
 
+/** One group object of the listing, handed over by the splitter with its member spans. */
+function readGroup(json: Buffer, members: MemberSpans): ListedGroup {
+  const fast = readGroupFast(json, members, DECLARED_TTL_METRIC);
+  if (fast) return listedGroup(fast.labels, fast.labels, 'labels', undefined, fast);
+  return readGroupByJsonParse(json, members);
+}
+
+/** The general path, for any group: JSON.parse of the members parseGroup reads. */
+export function readGroupByJsonParse(json: Buffer, members: MemberSpans): ListedGroup {
+  let raw: Json;
+  try {
+    raw = JSON.parse(readMembersText(json, members)) as Json;
+  } catch (err) {
+    throw new ListingFormatError(`listing is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseGroup(raw);
+}
+
 /**
  * Incremental parser for the listing: memory stays at one group plus what the caller keeps.
  * Group-level problems become per-group facts; anything structural throws ListingFormatError.
@@ -177,13 +217,7 @@ function isReadMember(json: Buffer, start: number, end: number): boolean {
 export function createListingParser(options: { keepRaw?: boolean } = {}): ListingParser {
   let ready: ListedGroup[] = [];
   const splitter = new ListingSplitter((json, members) => {
-    let raw: Json;
-    try {
-      raw = JSON.parse(readMembersText(json, members)) as Json;
-    } catch (err) {
-      throw new ListingFormatError(`listing is not valid JSON: ${(err as Error).message}`);
-    }
-    const group = parseGroup(raw);
+    const group = readGroup(json, members);
     ready.push(options.keepRaw ? { ...group, raw: json.toString('utf8') } : group);
   });
   const structural = <T>(fn: () => T): T => {
