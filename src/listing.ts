@@ -3,7 +3,7 @@
  * facts a sweep needs. Pure: no I/O. Group-level oddities become a `problem` on that group (it is
  * kept); an envelope we do not understand throws, because a sweep must only act on a whole listing.
  */
-import { readGroupFast } from './listing-fast-path.ts';
+import { READ_MEMBER_NAMES, readGroupFast } from './listing-fast-path.ts';
 import { ListingSplitter, ListingSyntaxError, type MemberSpans } from './listing-splitter.ts';
 import { type Labels, putLabel } from './matchers.ts';
 import { DECLARED_TTL_METRIC } from './ttl.ts';
@@ -157,12 +157,7 @@ export interface ListingParser {
 }
 
 /** The members parseGroup reads, as their quoted names. */
-const READ_MEMBERS = [
-  'labels',
-  'push_time_seconds',
-  'push_failure_time_seconds',
-  DECLARED_TTL_METRIC,
-].map((name) => Buffer.from(JSON.stringify(name), 'utf8'));
+const READ_MEMBERS = READ_MEMBER_NAMES.map((name) => Buffer.from(JSON.stringify(name), 'utf8'));
 
 /**
  * A group's JSON with only the members parseGroup reads. The metric families are most of the
@@ -193,7 +188,7 @@ function isReadMember(json: Buffer, start: number, end: number): boolean {
 
 /** One group object of the listing, handed over by the splitter with its member spans. */
 function readGroup(json: Buffer, members: MemberSpans): ListedGroup {
-  const fast = readGroupFast(json, members, DECLARED_TTL_METRIC);
+  const fast = readGroupFast(json, members);
   if (fast) return listedGroup(fast.labels, fast.labels, 'labels', undefined, fast);
   return readGroupByJsonParse(json, members);
 }

@@ -57,7 +57,7 @@ function slow(json: Buffer, members: MemberSpans): Outcome {
 function check(groupText: string | Buffer): boolean {
   const parts = split(groupText);
   if (!parts) return false;
-  const fast = readGroupFast(parts.json, parts.members, DECLARED_TTL_METRIC);
+  const fast = readGroupFast(parts.json, parts.members);
   if (fast === undefined) return false;
   const expected = slow(parts.json, parts.members);
   assert.deepEqual(
@@ -108,7 +108,7 @@ describe('readGroupFast', () => {
     assert.equal(check(realistic), true, 'the fast path must take the common shape');
     const parts = split(realistic);
     assert.ok(parts);
-    assert.deepEqual(readGroupFast(parts.json, parts.members, DECLARED_TTL_METRIC), {
+    assert.deepEqual(readGroupFast(parts.json, parts.members), {
       labels: { job: 'etl', run_id: 'r-1', é: 'ü' },
       pushTime: '1.79e+09',
       pushFailureTime: '0',
@@ -151,7 +151,7 @@ describe('readGroupFast', () => {
     for (const text of cases) {
       const parts = split(text);
       assert.ok(parts, text);
-      assert.equal(readGroupFast(parts.json, parts.members, DECLARED_TTL_METRIC), undefined, text);
+      assert.equal(readGroupFast(parts.json, parts.members), undefined, text);
     }
   });
 
