@@ -9,7 +9,7 @@
  * `ambiguousInstance` and the sweep deletes both forms (README explains why that is sound).
  */
 import type { ListedGroup, ListingParser } from './listing.ts';
-import { detach, ListingFormatError } from './listing.ts';
+import { detach, ListingFormatError, listedGroup } from './listing.ts';
 import { type Labels, putLabel } from './matchers.ts';
 import { DECLARED_TTL_METRIC } from './ttl.ts';
 
@@ -177,15 +177,12 @@ function groupOf(
       if (name !== 'instance') putLabel(copy, name, labels[name] as string);
     key = copy;
   }
-  // The same fields in the same order as the JSON listing's groups (one object shape).
-  return {
-    labels: key,
-    displayLabels: key,
-    keySource: 'push_time_seconds',
-    pushTime,
-    pushFailureTime,
-    declaredTtl,
-    keyError: undefined,
-    ambiguousInstance: ambiguous,
-  };
+  return listedGroup(
+    key,
+    key,
+    'push_time_seconds',
+    undefined,
+    { pushTime, pushFailureTime, declaredTtl },
+    ambiguous,
+  );
 }

@@ -23,8 +23,8 @@ export interface ListedGroup {
   /** Raw first `push_failure_time_seconds` value, used only when the push time is 0. */
   readonly pushFailureTime: string | undefined;
   /**
-   * From the text listing only: the key may be `labels` or `labels` plus `instance=""`; the text
-   * format cannot tell them apart, so both forms are deleted.
+   * True only from the text listing: the key may be `labels` or `labels` plus `instance=""`; the
+   * text format cannot tell them apart, so both forms are deleted.
    */
   readonly ambiguousInstance?: boolean;
   /** Raw first value of the group's `pgsweep_ttl_seconds` gauge, if it declares its own TTL. */
@@ -83,10 +83,10 @@ function firstSample(family: Json | undefined): { value: string; sample: JsonObj
 }
 
 /**
- * Every group is built here, with the same fields in the same order (one object shape): this runs
- * once per listed group.
+ * Every listed group, from the JSON or the text listing, is built here, with the same fields in the
+ * same order (one object shape): this runs once per listed group.
  */
-function listedGroup(
+export function listedGroup(
   labels: Labels | undefined,
   displayLabels: Labels,
   keySource: KeySource | undefined,
@@ -96,6 +96,7 @@ function listedGroup(
     readonly pushFailureTime: string | undefined;
     readonly declaredTtl: string | undefined;
   },
+  ambiguousInstance = false,
 ): ListedGroup {
   return {
     labels,
@@ -105,6 +106,7 @@ function listedGroup(
     pushFailureTime: values.pushFailureTime,
     declaredTtl: values.declaredTtl,
     keyError,
+    ambiguousInstance,
   };
 }
 

@@ -109,6 +109,7 @@ describe('parseListing', () => {
       pushFailureTime: '0',
       declaredTtl: undefined,
       keyError: undefined,
+      ambiguousInstance: false,
     });
     assert.deepEqual(groups[1]?.labels, { job: 'web' });
     assert.equal(groups[1]?.pushTime, '1.79e+09');
