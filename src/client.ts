@@ -5,11 +5,12 @@
  * makes the gateway rebuild the whole response); a DELETE is idempotent and is retried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, errors } from 'undici';
+import type { Dispatcher } from 'undici';
 import { parseBaseUrl } from './base-url.ts';
 import { GatewayError } from './errors.ts';
 import { createExpositionParser } from './exposition.ts';
 import { createListingParser, type ListedGroup, ListingFormatError } from './listing.ts';
+import { Agent, EnvHttpProxyAgent, errors, request } from './undici-core.ts';
 import type { BarrierOutcome } from './write-window.ts';
 
 /** Which listing to read: the JSON API, or the text exposition (lighter on the gateway). */
@@ -92,7 +93,8 @@ export const BARRIER_BODY = 'pgsweep_write_barrier 1 1\n';
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
 
 export interface Transport {
-  readonly agent: Agent | EnvHttpProxyAgent;
+  /** An Agent, or an EnvHttpProxyAgent when a proxy variable is set. */
+  readonly agent: Dispatcher;
   readonly origin: string;
   /** The route prefix, always ending in `/`. */
   readonly basePath: string;
@@ -158,7 +160,7 @@ export function createClient(options: ClientOptions): GatewayClient {
     body?: string,
   ): Promise<Dispatcher.ResponseData> {
     try {
-      return await agent.request({
+      return await request(agent, {
         origin,
         method,
         path: `${basePath}${path}`,
@@ -244,7 +246,7 @@ export function createClient(options: ClientOptions): GatewayClient {
 
     async healthy(signal) {
       try {
-        const res = await agent.request({
+        const res = await request(agent, {
           origin,
           method: 'GET',
           path: `${basePath}-/healthy`,
