@@ -249,7 +249,8 @@ async function baseline(gw: Gateway, mode: 'json' | 'text') {
 }
 
 /** pgsweep's info log lines that end a phase. */
-const MILESTONES = /"msg":"(sweep started|planned sweep|deletes sent|sweep finished)"/g;
+const MILESTONES =
+  /"msg":"(sweep started|planned sweep|re-checked candidates|deletes sent|sweep finished)"/g;
 
 function pgsweep(
   gw: Gateway,

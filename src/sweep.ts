@@ -267,6 +267,7 @@ function logDecision(t: TrackedGroup, log: Log): void {
 
 async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<TrackedGroup[]> {
   const { options, log } = run;
+  const started = performance.now();
   const verdicts = new Map<TrackedGroup, RecheckVerdict>();
   // Ages at re-check are measured on this listing's own Date (only confirmation needs no clock).
   let nowMs = 0;
@@ -300,6 +301,14 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
     t.update({ outcome: 'kept', reason, detail });
     log.info({ group: formatLabels(t.labels), reason }, detail);
   }
+  log.info(
+    {
+      candidates: candidates.length,
+      kept: candidates.length - keep.length,
+      ms: Math.round(performance.now() - started),
+    },
+    're-checked candidates',
+  );
   return keep;
 }
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createClient } from '../../src/client.ts';
-import { silentLog } from '../../src/log.ts';
+import type { Log } from '../../src/log.ts';
 import { type SweepOptions, sweep } from '../../src/sweep.ts';
 import { sleep } from '../support/cli.ts';
 import { type Gateway, keySet, startPushgateway } from '../support/pushgateway.ts';
@@ -31,13 +31,25 @@ before(async () => {
 
 after(() => gw?.stop());
 
+/** Info lines the sweep logged, by message. */
+const infos: Array<{ msg: string; fields: Record<string, unknown> }> = [];
+const log: Log = {
+  debug() {},
+  info(fields, msg) {
+    infos.push({ msg, fields });
+  },
+  warn() {},
+  error() {},
+};
+
 async function raceOnce(recheck: boolean) {
+  infos.length = 0;
   assert.equal(await gw.push(racer), 200);
   assert.equal(await gw.push(idle), 200);
   await sleep(2300);
   const client = createClient({ url: gw.url, timeoutMs: 5000, connections: 4 });
   try {
-    return await sweep(client, options(recheck), silentLog, {
+    return await sweep(client, options(recheck), log, {
       afterPlan: async (plan) => {
         assert.equal(plan.filter((t) => t.path !== undefined).length, 2);
         assert.equal(await gw.push(racer, 'pgsweep_test_value 2\n'), 200);
@@ -60,6 +72,16 @@ test('a group re-pushed during the sweep is kept with its new data', async () =>
   const family = listed[0]?.pgsweep_test_value as { metrics: Array<{ value: string }> } | undefined;
   const value = family?.metrics[0]?.value;
   assert.equal(value, '2');
+  // One info line says what the re-check cost and spared (the benchmark reads it as a phase).
+  const line = infos.find((l) => l.msg === 're-checked candidates');
+  assert.deepEqual(
+    { ...line?.fields, ms: typeof line?.fields.ms },
+    {
+      candidates: 2,
+      kept: 1,
+      ms: 'number',
+    },
+  );
 });
 
 test('without the re-check the same race loses the fresh push (why --no-recheck is opt-in)', async () => {
