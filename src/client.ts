@@ -10,7 +10,7 @@ import { parseBaseUrl } from './base-url.ts';
 import { GatewayError } from './errors.ts';
 import { createExpositionParser } from './exposition.ts';
 import { createListingParser, type ListedGroup, ListingFormatError } from './listing.ts';
-import { Agent, EnvHttpProxyAgent, errors, request } from './undici-core.ts';
+import { Agent, EnvHttpProxyAgent, errors } from './undici-core.ts';
 import type { BarrierOutcome } from './write-window.ts';
 
 /** Which listing to read: the JSON API, or the text exposition (lighter on the gateway). */
@@ -160,7 +160,7 @@ export function createClient(options: ClientOptions): GatewayClient {
     body?: string,
   ): Promise<Dispatcher.ResponseData> {
     try {
-      return await request(agent, {
+      return await agent.request({
         origin,
         method,
         path: `${basePath}${path}`,
@@ -246,7 +246,7 @@ export function createClient(options: ClientOptions): GatewayClient {
 
     async healthy(signal) {
       try {
-        const res = await request(agent, {
+        const res = await agent.request({
           origin,
           method: 'GET',
           path: `${basePath}-/healthy`,

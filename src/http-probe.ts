@@ -5,10 +5,8 @@
  * is data here (doctor diagnoses it), so a response or a network failure is returned, never thrown.
  * Bodies are streamed to the caller chunk by chunk; only a short head is kept.
  */
-import type { Dispatcher } from 'undici';
 import { createTransport, describeNetworkError } from './client.ts';
 import type { RequestSettings } from './credentials.ts';
-import { request } from './undici-core.ts';
 
 /** How much of each body is kept for messages. */
 const HEAD_BYTES = 4096;
@@ -95,9 +93,9 @@ export function createProbe(options: ProbeOptions): Probe {
   return {
     baseUrl: href,
     async get(path, opts = {}) {
-      let res: Dispatcher.ResponseData;
+      let res: Awaited<ReturnType<typeof agent.request>>;
       try {
-        res = await request(agent, {
+        res = await agent.request({
           origin,
           method: 'GET',
           path: `${basePath}${path}`,

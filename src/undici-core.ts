@@ -1,14 +1,19 @@
 /**
  * The parts of undici pgsweep uses, loaded on their own. undici's index loads all of undici (fetch,
- * WebSocket, caches, mocks, interceptors) eagerly: about 0.1 s of every run's 0.35 s start-up, more
- * than the whole sweep takes at 1k groups. These files are what the index itself re-exports, so the
- * classes and errors are the same objects; test/unit/undici-core.test.ts checks that against the
- * index, and package.json pins undici's exact version because these paths are not its public API.
+ * WebSocket, caches, mocks, interceptors) eagerly: about 0.1 s of every run's start-up, more than a
+ * 1k-group sweep's own work. These files are what the index itself re-exports, so the classes and
+ * errors are the same objects (test/unit/undici-core.test.ts checks that against the index), and
+ * package.json pins undici's exact version because these paths are not its public API.
  */
 import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
 
 const load = createRequire(import.meta.url);
+
+const Dispatcher = load('undici/lib/dispatcher/dispatcher.js') as typeof Undici.Dispatcher;
+// What undici's index does on load: every dispatcher gets request, stream, pipeline, upgrade and
+// connect. pgsweep calls request; undici's own ProxyAgent calls connect.
+Object.assign(Dispatcher.prototype, load('undici/lib/api/index.js'));
 
 export const Agent = load('undici/lib/dispatcher/agent.js') as typeof Undici.Agent;
 
@@ -17,16 +22,3 @@ export const EnvHttpProxyAgent = load(
 ) as typeof Undici.EnvHttpProxyAgent;
 
 export const errors = load('undici/lib/core/errors.js') as typeof Undici.errors;
-
-/** undici's `request`, which its index installs on every dispatcher; here it takes one explicitly. */
-const requestOn = load('undici/lib/api/api-request.js') as (
-  this: Undici.Dispatcher,
-  options: Undici.Dispatcher.RequestOptions,
-) => Promise<Undici.Dispatcher.ResponseData>;
-
-export function request(
-  dispatcher: Undici.Dispatcher,
-  options: Undici.Dispatcher.RequestOptions,
-): Promise<Undici.Dispatcher.ResponseData> {
-  return requestOn.call(dispatcher, options);
-}

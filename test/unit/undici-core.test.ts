@@ -1,10 +1,10 @@
-/** src/undici-core.ts loads undici's files directly; they must be what undici's index exports. */
+/** src/undici-core.ts loads undici's files directly; they must behave as undici's index does. */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { describe, it } from 'node:test';
 import * as undici from 'undici';
-import { Agent, EnvHttpProxyAgent, errors, request } from '../../src/undici-core.ts';
+import { Agent, EnvHttpProxyAgent, errors } from '../../src/undici-core.ts';
 
 describe('undici-core', () => {
   it('hands out the same classes and errors as undici itself', () => {
@@ -13,23 +13,25 @@ describe('undici-core', () => {
     assert.equal(errors, undici.errors);
   });
 
-  it("sends a request through any dispatcher, as undici's own request method does", async () => {
-    const server = createServer((req, res) => res.end(`${req.method} ${req.url}`));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    const agent = new Agent();
-    try {
-      const res = await request(agent, {
-        origin: `http://127.0.0.1:${port}`,
-        method: 'DELETE',
-        path: '/metrics/job/a',
-      });
-      assert.equal(res.statusCode, 200);
-      assert.equal(await res.body.text(), 'DELETE /metrics/job/a');
-    } finally {
-      await agent.close();
-      server.close();
-    }
+  it("gives every dispatcher undici's request and connect without loading undici's index", () => {
+    // A fresh process: this one has loaded the index above, which installs them itself.
+    const script = `
+      import { createRequire } from 'node:module';
+      const { Agent } = await import('./src/undici-core.ts');
+      const agent = new Agent();
+      const cache = Object.keys(createRequire(import.meta.url).cache);
+      console.log(JSON.stringify({
+        request: typeof agent.request,
+        connect: typeof agent.connect,
+        index: cache.some((f) => f.endsWith('/node_modules/undici/index.js')),
+      }));
+      await agent.close();`;
+    const out = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8' },
+    );
+    assert.deepEqual(JSON.parse(out), { request: 'function', connect: 'function', index: false });
   });
 
   it('is used with the exact undici version those paths were checked against', () => {
