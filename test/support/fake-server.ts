@@ -19,11 +19,26 @@ export interface TestServer {
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
+/**
+ * close() also waits for handlers still running (a slow handler would otherwise go on after its
+ * test, against servers the test has stopped) and then rejects with the first error a handler threw.
+ */
 export async function startServer(handler: Handler): Promise<TestServer> {
   const requests: Recorded[] = [];
+  const running = new Set<Promise<void>>();
+  const errors: unknown[] = [];
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', path: req.url ?? '' });
-    void handler(req, res);
+    const run = (async () => {
+      try {
+        await handler(req, res);
+      } catch (err) {
+        errors.push(err);
+        res.destroy();
+      }
+    })();
+    running.add(run);
+    void run.finally(() => running.delete(run));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
@@ -32,7 +47,9 @@ export async function startServer(handler: Handler): Promise<TestServer> {
     requests,
     async close() {
       server.closeAllConnections();
+      await Promise.all(running);
       await new Promise((r) => server.close(r));
+      if (errors.length > 0) throw errors[0];
     },
   };
 }
