@@ -1,9 +1,9 @@
 /**
  * The parts of undici pgsweep uses, loaded on their own. undici's index loads all of undici (fetch,
- * WebSocket, caches, mocks, interceptors) eagerly: about 0.1 s of every run's start-up, more than a
- * 1k-group sweep's own work. These files are what the index itself re-exports, so the classes and
- * errors are the same objects (test/unit/undici-core.test.ts checks that against the index), and
- * package.json pins undici's exact version because these paths are not its public API.
+ * WebSocket, caches, mocks, interceptors) eagerly: a run that fails at once took 336-372 ms with it
+ * and 265-300 ms without (README: Scale). These files are what the index itself re-exports, so the
+ * classes and errors are the same objects (test/unit/undici-core.test.ts checks that against the
+ * index), and package.json pins undici's exact version because these paths are not its public API.
  */
 import { createRequire } from 'node:module';
 import type * as Undici from 'undici';
