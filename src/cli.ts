@@ -151,7 +151,7 @@ const OPTIONS = {
   archiveFile: () =>
     withEnv(
       '--archive-file <path>',
-      "append each group's last state as a JSON line before deleting it ('-': stderr log)",
+      "append each group's last state as a JSON line before deleting it ('-': stdout, report on stderr)",
     ),
   listing: () =>
     withEnv(
@@ -458,6 +458,14 @@ function fail(message: string): void {
   process.stderr.write(`pgsweep: error: ${message}\n`);
 }
 
+/**
+ * Where results (the table or JSON report) go: stdout, unless `--archive-file -` claimed stdout for
+ * the archive records; then stderr, so the records stay a clean stream no log level can silence.
+ */
+function resultStream(config: Config): NodeJS.WriteStream {
+  return config.archiveFile === '-' ? process.stderr : process.stdout;
+}
+
 function noColor(): boolean {
   return process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
 }
@@ -644,7 +652,7 @@ async function run(config: Config): Promise<ExitCodeValue> {
   } else {
     // In pieces: a report of 100k groups should not become one string.
     await writeAll(
-      process.stdout,
+      resultStream(config),
       config.output === 'json' ? jsonChunks(result) : tableChunks(result),
     );
     for (const g of gateways) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
@@ -744,7 +752,7 @@ async function runScheduled(
           });
           return;
         }
-        process.stdout.write(
+        resultStream(config).write(
           config.output === 'json'
             ? `${JSON.stringify(toJsonDocument(result))}\n`
             : formatTable(result),
