@@ -20,6 +20,7 @@ import {
 import { UsageError } from './errors.ts';
 import type { Log } from './log.ts';
 import type { Labels } from './matchers.ts';
+import { redact } from './redact.ts';
 
 export interface ArchivedGroup {
   readonly gateway: string;
@@ -141,7 +142,8 @@ function repairTail(fd: number, path: string, log: Log): void {
  * an existing file keeps its mode.
  */
 export function openArchive(path: string, log: Log, write: WriteFn = fsWriteSync): Archive {
-  if (path === '-') return writerArchive(1, false, write, () => {});
+  // On stdout the records pass the redactor like everything else printed; a file keeps them exact.
+  if (path === '-') return writerArchive(1, false, write, () => {}, redact);
   let fd: number;
   try {
     fd = openSync(path, 'a', 0o600);
@@ -152,7 +154,13 @@ export function openArchive(path: string, log: Log, write: WriteFn = fsWriteSync
     // Devices and pipes (/dev/stdout, /dev/full) cannot be read back or truncated.
     const regular = fstatSync(fd).isFile();
     if (regular) repairTail(fd, path, log);
-    return writerArchive(fd, regular, write, () => closeSync(fd));
+    return writerArchive(
+      fd,
+      regular,
+      write,
+      () => closeSync(fd),
+      (line) => line,
+    );
   } catch (err) {
     closeSync(fd);
     throw err;
@@ -164,13 +172,14 @@ function writerArchive(
   truncatable: boolean,
   write: WriteFn,
   close: () => void,
+  shown: (line: string) => string,
 ): Archive {
   // Set once a record is left in part where it cannot be cut off: nothing more may follow it.
   let torn: string | undefined;
   return {
     record(group, nowMs) {
       if (torn) throw new Error(torn);
-      const line = Buffer.from(archiveLine(group, nowMs), 'utf8');
+      const line = Buffer.from(shown(archiveLine(group, nowMs)), 'utf8');
       const before = truncatable ? fstatSync(fd).size : 0;
       const done = { bytes: 0 };
       try {

@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import { archiveLine, openArchive, type WriteFn } from '../../src/archive.ts';
 import { UsageError } from '../../src/errors.ts';
 import { silentLog } from '../../src/log.ts';
+import { clearSecrets, registerSecret } from '../../src/redact.ts';
 
 const group = {
   gateway: 'http://pgw:9091/',
@@ -175,5 +176,30 @@ describe('archive: whole records only', () => {
     const before = calls;
     assert.throws(() => archive.record(group, 1), /written in part/);
     assert.equal(calls, before, 'nothing more was written');
+  });
+});
+
+describe("archive: '-' is printed text", () => {
+  after(clearSecrets);
+
+  it('masks registered secrets in records on stdout, and keeps a file exact', () => {
+    registerSecret('hunter2-secret');
+    const leaky = { ...group, raw: '{"labels":{"job":"etl"},"note":"hunter2-secret"}' };
+    let printed = '';
+    const toStdout: WriteFn = (_fd, buffer, offset, length) => {
+      printed += buffer.subarray(offset, offset + length).toString('utf8');
+      return length;
+    };
+    openArchive('-', silentLog, toStdout).record(leaky, 0);
+    assert.equal(printed.includes('hunter2-secret'), false);
+    assert.equal((JSON.parse(printed) as { group: { note: string } }).group.note, '***');
+
+    const file = join(tmpdir(), `pgsweep-archive-exact-${process.pid}.jsonl`);
+    rmSync(file, { force: true });
+    const archive = openArchive(file, silentLog);
+    archive.record(leaky, 0);
+    archive.close();
+    assert.match(readFileSync(file, 'utf8'), /hunter2-secret/);
+    rmSync(file);
   });
 });
