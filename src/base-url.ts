@@ -1,19 +1,22 @@
 /** The one place --url is validated and split into origin and route prefix. */
 import { UsageError } from './errors.ts';
+import { redactUrl } from './redact.ts';
 
 /** Validates --url and returns the origin and base path (always ending in `/`). */
 export function parseBaseUrl(
   raw: string,
   from = '--url',
 ): { origin: string; basePath: string; href: string } {
+  // Never echo userinfo, a query or a fragment: they are where URLs carry secrets.
+  const shown = redactUrl(raw);
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`${from} "${raw}" is not a URL (use e.g. http://pushgateway:9091)`);
+    throw new UsageError(`${from} "${shown}" is not a URL (use e.g. http://pushgateway:9091)`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`${from} "${raw}" must start with http:// or https://`);
+    throw new UsageError(`${from} "${shown}" must start with http:// or https://`);
   }
   if (url.username || url.password) {
     throw new UsageError(
@@ -22,7 +25,7 @@ export function parseBaseUrl(
   }
   if (url.search || url.hash) {
     throw new UsageError(
-      `${from} "${raw}" must not have a query or fragment: give the base URL and route prefix only`,
+      `${from} "${shown}" must not have a query or fragment: give the base URL and route prefix only`,
     );
   }
   const basePath = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;

@@ -40,6 +40,7 @@ import {
   totalSummary,
 } from './output.ts';
 import { createProgress } from './progress.ts';
+import { redact, redactLines, redactMessage, registerProxySecrets } from './redact.ts';
 import {
   formatDoctorJson,
   formatDoctorTable,
@@ -151,7 +152,7 @@ const OPTIONS = {
   archiveFile: () =>
     withEnv(
       '--archive-file <path>',
-      "append each group's last state as a JSON line before deleting it ('-': stderr log)",
+      "append each group's last state as a JSON line before deleting it ('-': stdout, report on stderr)",
     ),
   listing: () =>
     withEnv(
@@ -368,11 +369,16 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
   const usageErrors = (cmd: Command, name: string) =>
     cmd.configureOutput({
       // Usage errors: one line naming the problem and where to look.
-      outputError: (text, write) => {
+      outputError: (raw, write) => {
+        const text = withoutOptionValue(raw);
         const flag = /unknown option '(--[a-z-]+)'/.exec(text)?.[1];
         const hint =
           name !== 'pgsweep' && flag && sweepOnly.has(flag) ? `: ${flag} is a sweep option` : '';
-        write(`pgsweep: ${text.trim().replace(/\s*\n\s*/g, ' ')}${hint} (see ${name} --help)\n`);
+        write(
+          redactMessage(
+            `pgsweep: ${text.trim().replace(/\s*\n\s*/g, ' ')}${hint} (see ${name} --help)\n`,
+          ),
+        );
       },
     });
   usageErrors(program, 'pgsweep');
@@ -455,7 +461,23 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
 }
 
 function fail(message: string): void {
-  process.stderr.write(`pgsweep: error: ${message}\n`);
+  process.stderr.write(redactMessage(`pgsweep: error: ${message}\n`));
+}
+
+/**
+ * An unknown option is named without what followed it: `--password=hunter2` and `-phunter2` are
+ * shown as `--password` and `-p`, since the rest may be a secret typed in the wrong place.
+ */
+function withoutOptionValue(text: string): string {
+  return text.replace(/unknown option '(--[^=']*|-[^-'])[^']*'/g, "unknown option '$1'");
+}
+
+/**
+ * Where results (the table or JSON report) go: stdout, unless `--archive-file -` claimed stdout for
+ * the archive records; then stderr, so the records stay a clean stream no log level can silence.
+ */
+function resultStream(config: Config): NodeJS.WriteStream {
+  return config.archiveFile === '-' ? process.stderr : process.stdout;
 }
 
 function noColor(): boolean {
@@ -644,7 +666,7 @@ async function run(config: Config): Promise<ExitCodeValue> {
   } else {
     // In pieces: a report of 100k groups should not become one string.
     await writeAll(
-      process.stdout,
+      resultStream(config),
       config.output === 'json' ? jsonChunks(result) : tableChunks(result),
     );
     for (const g of gateways) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
@@ -744,10 +766,12 @@ async function runScheduled(
           });
           return;
         }
-        process.stdout.write(
-          config.output === 'json'
-            ? `${JSON.stringify(toJsonDocument(result))}\n`
-            : formatTable(result),
+        resultStream(config).write(
+          redact(
+            config.output === 'json'
+              ? `${JSON.stringify(toJsonDocument(result))}\n`
+              : formatTable(result),
+          ),
         );
         for (const g of result.gateways) {
           if (g.error !== undefined) log.error({ gateway: g.gateway }, g.error);
@@ -811,7 +835,7 @@ function printResults<R>(results: readonly GatewayResult<R>[], format: () => str
     fail(single.error);
     return;
   }
-  process.stdout.write(format());
+  process.stdout.write(redact(format()));
   for (const g of results) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
 }
 
@@ -849,6 +873,8 @@ async function runDoctor(config: Config): Promise<ExitCodeValue> {
 }
 
 async function main(argv: string[]): Promise<ExitCodeValue> {
+  // Proxy credentials are masked in everything printed, usage errors included.
+  registerProxySecrets(process.env);
   const { program, chosen } = buildProgram();
   try {
     program.parse(argv, { from: 'user' });
@@ -886,7 +912,7 @@ async function main(argv: string[]): Promise<ExitCodeValue> {
  * goes away (EPIPE is handled below).
  */
 async function writeAll(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
-  for (const chunk of chunks) {
+  for (const chunk of redactLines(chunks)) {
     if (stream.write(chunk)) continue;
     const drained = await new Promise<boolean>((resolve) => {
       const done = (ok: boolean) => () => {

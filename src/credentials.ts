@@ -6,6 +6,7 @@
 import type { TlsMaterial } from './client.ts';
 import type { Config, SecretRef } from './config.ts';
 import { UsageError } from './errors.ts';
+import { registerHeaderSecret, registerSecret } from './redact.ts';
 
 export type ReadFile = (path: string) => Buffer;
 
@@ -28,6 +29,8 @@ function secretValue(ref: SecretRef, read: ReadFile, what: string): string {
       : readOrFail(read, ref.path, `${what} file from ${ref.from}`).toString('utf8');
   // Secrets usually end with a newline (echo, kubectl create secret --from-file).
   const value = raw.replace(/\r?\n$/, '');
+  // Known before anything can print it; masked in every line pgsweep writes from here on.
+  registerSecret(value, [what === 'password' ? 'password' : 'token']);
   if (value === '') throw new UsageError(`${source} is empty`);
   // Never echo the secret: say only what is wrong with it.
   if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
@@ -48,10 +51,12 @@ export function requestSettings(config: Config, read: ReadFile): RequestSettings
   for (const [name, value] of config.headers) headers[name] = value;
   if (config.auth?.kind === 'basic') {
     const password = secretValue(config.auth.password, read, 'password');
+    registerSecret(`${config.auth.username}:${password}`);
     headers.authorization = `Basic ${Buffer.from(`${config.auth.username}:${password}`).toString('base64')}`;
   } else if (config.auth?.kind === 'bearer') {
     headers.authorization = `Bearer ${secretValue(config.auth.token, read, 'bearer token')}`;
   }
+  for (const [name, value] of Object.entries(headers)) registerHeaderSecret(name, value);
   const { caFile, certFile, keyFile, insecureSkipVerify } = config.tls;
   const tls: TlsMaterial = {
     ...(caFile ? { ca: readOrFail(read, caFile, '--ca-file') } : {}),

@@ -4,11 +4,12 @@
  * cannot be written is not deleted.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { jsonOf, runCli, sleep } from '../support/cli.ts';
+import { jsonOf, runCli, type SweepJson, sleep } from '../support/cli.ts';
 import { type Gateway, keySet, type Labels, startPushgateway } from '../support/pushgateway.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pgsweep-archive-'));
@@ -93,23 +94,45 @@ test('a group whose archive line cannot be written is kept, exit 1', async () =>
   assert.deepEqual(keySet(await gw.keys()), keySet(runs));
 });
 
-test("'-' archives to stderr as log events; an unopenable file is a usage error", async () => {
-  const toStderr = await runCli([
-    '--url',
-    gw.url,
-    '--ttl',
-    '1s',
-    '--archive-file',
-    '-',
-    '--output',
-    'json',
-  ]);
-  assert.equal(toStderr.code, 0, toStderr.stderr);
-  const events = toStderr.stderr
-    .split('\n')
-    .filter((l) => l.includes('archived group before deleting it'))
-    .map((l) => JSON.parse(l) as { archive: { labels: Labels } });
-  assert.deepEqual(keySet(events.map((e) => e.archive.labels)), keySet(runs));
+test("'-' archives to stdout at every log level, and the report goes to stderr", async () => {
+  for (const level of ['warn', 'silent']) {
+    await pushStale();
+    const result = await runCli([
+      '--url',
+      gw.url,
+      '--ttl',
+      '1s',
+      '--archive-file',
+      '-',
+      '--output',
+      'json',
+      '--log-level',
+      level,
+    ]);
+    assert.equal(result.code, 0, result.stderr);
+    // stdout holds the records and nothing else: one JSON line per deleted group.
+    const records = result.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { labels: Labels; group: Record<string, unknown> });
+    assert.deepEqual(keySet(records.map((r) => r.labels)), keySet(runs), level);
+    for (const r of records) assert.ok(r.group.etl_rows_loaded, 'the metrics are archived');
+    // stderr ends with the report (at silent it is all of stderr).
+    const report = JSON.parse(
+      level === 'silent' ? result.stderr : result.stderr.slice(result.stderr.indexOf('{\n')),
+    ) as SweepJson;
+    assert.equal(report.summary.deleted, 2, level);
+    assert.deepEqual(await gw.keys(), []);
+  }
+});
+
+test("'-' with the table report; an unopenable file is a usage error", async () => {
+  await pushStale();
+  const toStdout = await runCli(['--url', gw.url, '--ttl', '1s', '--archive-file', '-']);
+  assert.equal(toStdout.code, 0, toStdout.stderr);
+  assert.equal(toStdout.stdout.trimEnd().split('\n').length, 2);
+  assert.match(toStdout.stderr, /deleted 2/);
+  assert.equal(toStdout.stdout.includes('deleted'), false);
 
   const badPath = await runCli(['--url', gw.url, '--ttl', '1s', '--archive-file', dir]);
   assert.equal(badPath.code, 2);
@@ -127,4 +150,105 @@ test("'-' archives to stderr as log events; an unopenable file is a usage error"
   ]);
   assert.equal(textMode.code, 2);
   assert.match(textMode.stderr, /--archive-file needs --listing json/);
+});
+
+test('a torn last record left by an earlier run is cut off before appending, with a warning', async () => {
+  await pushStale();
+  const file = join(dir, 'torn.jsonl');
+  const kept = '{"archivedAt":"2026-01-01T00:00:00.000Z","gateway":"x","labels":{"job":"old"}}\n';
+  const torn = '{"archivedAt":"2026-01-01T00:00:01.000Z","gateway":"x","lab';
+  writeFileSync(file, kept + torn);
+  const result = await runCli(['--url', gw.url, '--ttl', '1s', '--archive-file', file]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    new RegExp(`torn record \\(${Buffer.byteLength(torn)} bytes after the last newline`),
+  );
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.startsWith(kept));
+  assert.ok(text.endsWith('\n'));
+  const lines = text.trimEnd().split('\n');
+  assert.equal(lines.length, 3);
+  for (const l of lines) JSON.parse(l);
+});
+
+test('a new archive file is created with mode 0600', async () => {
+  await pushStale();
+  const file = join(dir, 'fresh.jsonl');
+  const previous = process.umask(0o022);
+  try {
+    const result = await runCli(['--url', gw.url, '--ttl', '1s', '--archive-file', file]);
+    assert.equal(result.code, 0, result.stderr);
+  } finally {
+    process.umask(previous);
+  }
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+});
+
+/**
+ * A real disk that fills mid-record: a 64 KiB tmpfs. Mounting needs root and a kernel that lets
+ * this container mount; where it cannot, the injected short-write unit tests and /dev/full above
+ * cover the same code.
+ */
+test('a disk that fills mid-record leaves whole records only; those groups are kept', async (t) => {
+  const mnt = mkdtempSync(join(tmpdir(), 'pgsweep-tmpfs-'));
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
+  if (mounted.status !== 0) {
+    t.skip(`cannot mount a tmpfs here: ${String(mounted.stderr).trim() || mounted.error}`);
+    rmSync(mnt, { recursive: true, force: true });
+    return;
+  }
+  try {
+    // ~7 KiB per record: 120 series each.
+    const big = (n: number) =>
+      `# TYPE etl_shard_rows gauge\n${Array.from({ length: 120 }, (_, i) => `etl_shard_rows{shard="s${i}"} ${n + i}`).join('\n')}\n`;
+    const groups: Labels[] = Array.from({ length: 6 }, (_, i) => ({
+      job: 'fill',
+      run_id: `f${i}`,
+    }));
+    for (const g of groups) assert.equal(await gw.push(g, big(1)), 200);
+    await sleep(2300);
+    const file = join(mnt, 'archive.jsonl');
+    // Leave room for about two and a half records.
+    writeFileSync(join(mnt, 'filler'), Buffer.alloc(64 * 1024 - 18 * 1024));
+    const result = await runCli([
+      '--url',
+      gw.url,
+      '--ttl',
+      '1s',
+      '--archive-file',
+      file,
+      '--output',
+      'json',
+      '--concurrency',
+      '1',
+    ]);
+    assert.equal(result.code, 1, result.stderr);
+    const doc = jsonOf(result);
+    const failed = doc.groups.filter((g) => g.reason === 'archive-failed');
+    assert.ok(failed.length > 0, 'some records did not fit');
+    assert.ok(doc.summary.deleted > 0, 'some did');
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.endsWith('\n'), 'the file ends on a record boundary');
+    const archived = text
+      .trimEnd()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { labels: Labels }).labels);
+    // Exactly the deleted groups were archived; every group not archived is still there.
+    assert.equal(archived.length, doc.summary.deleted);
+    const left = await gw.keys();
+    assert.deepEqual(keySet([...archived, ...left]), keySet(groups));
+
+    // Space freed: the next run archives the rest onto a clean file.
+    rmSync(join(mnt, 'filler'));
+    const next = await runCli(['--url', gw.url, '--ttl', '1s', '--archive-file', file]);
+    assert.equal(next.code, 0, next.stderr);
+    const all = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.equal(all.length, groups.length);
+    for (const l of all) JSON.parse(l);
+    assert.deepEqual(await gw.keys(), []);
+  } finally {
+    spawnSync('umount', [mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  }
 });
