@@ -4,12 +4,12 @@
  * cannot be written is not deleted.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { jsonOf, runCli, type SweepJson, sleep } from '../support/cli.ts';
+import { BIN, type CliResult, jsonOf, runCli, type SweepJson, sleep } from '../support/cli.ts';
 import { type Gateway, keySet, type Labels, startPushgateway } from '../support/pushgateway.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pgsweep-archive-'));
@@ -186,18 +186,12 @@ test('a new archive file is created with mode 0600', async () => {
 });
 
 /**
- * A real disk that fills mid-record: a 64 KiB tmpfs. Mounting needs root and a kernel that lets
- * this container mount; where it cannot, the injected short-write unit tests and /dev/full above
- * cover the same code.
+ * A real write that stops mid-record, as on a disk that fills: the CLI runs under a file-size limit
+ * (`ulimit -f`, no root needed), so the kernel accepts part of a record and then refuses the rest
+ * (EFBIG), exactly the short-write-then-error sequence of a full disk.
  */
-test('a disk that fills mid-record leaves whole records only; those groups are kept', async (t) => {
-  const mnt = mkdtempSync(join(tmpdir(), 'pgsweep-tmpfs-'));
-  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]);
-  if (mounted.status !== 0) {
-    t.skip(`cannot mount a tmpfs here: ${String(mounted.stderr).trim() || mounted.error}`);
-    rmSync(mnt, { recursive: true, force: true });
-    return;
-  }
+test('a write that stops mid-record leaves whole records only; those groups are kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgsweep-fsize-'));
   try {
     // ~7 KiB per record: 120 series each.
     const big = (n: number) =>
@@ -208,10 +202,9 @@ test('a disk that fills mid-record leaves whole records only; those groups are k
     }));
     for (const g of groups) assert.equal(await gw.push(g, big(1)), 200);
     await sleep(2300);
-    const file = join(mnt, 'archive.jsonl');
-    // Leave room for about two and a half records.
-    writeFileSync(join(mnt, 'filler'), Buffer.alloc(64 * 1024 - 18 * 1024));
-    const result = await runCli([
+    const file = join(dir, 'archive.jsonl');
+    // Room for about two and a half records: 36 blocks of 512 bytes.
+    const result = await runCliWithFileLimit(36, [
       '--url',
       gw.url,
       '--ttl',
@@ -239,8 +232,7 @@ test('a disk that fills mid-record leaves whole records only; those groups are k
     const left = await gw.keys();
     assert.deepEqual(keySet([...archived, ...left]), keySet(groups));
 
-    // Space freed: the next run archives the rest onto a clean file.
-    rmSync(join(mnt, 'filler'));
+    // Without the limit, the next run archives the rest onto a clean file.
     const next = await runCli(['--url', gw.url, '--ttl', '1s', '--archive-file', file]);
     assert.equal(next.code, 0, next.stderr);
     const all = readFileSync(file, 'utf8').trimEnd().split('\n');
@@ -248,7 +240,24 @@ test('a disk that fills mid-record leaves whole records only; those groups are k
     for (const l of all) JSON.parse(l);
     assert.deepEqual(await gw.keys(), []);
   } finally {
-    spawnSync('umount', [mnt]);
-    rmSync(mnt, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Runs the built CLI under `ulimit -f blocks` (512-byte blocks): writes past it fail with EFBIG. */
+function runCliWithFileLimit(blocks: number, args: string[]): Promise<CliResult> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('PGSWEEP_')),
+  );
+  return new Promise((resolve) => {
+    execFile(
+      'sh',
+      ['-c', `ulimit -f ${blocks} && exec "$@"`, 'sh', process.execPath, BIN, ...args],
+      { env, encoding: 'utf8' },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, signal: null, stdout, stderr });
+      },
+    );
+  });
+}
