@@ -146,8 +146,20 @@ const OPTIONS = {
   timeout: () =>
     withEnv(
       '--timeout <duration>',
-      'per-request timeout; also how long to wait for deletes to show',
+      'limit on each whole request, body included; also how long to wait for deletes to show',
       `(default: ${DEFAULTS.timeout})`,
+    ),
+  maxGroupBytes: () =>
+    withEnv(
+      '--max-group-bytes <size>',
+      'fail if one listed group (text listing: one line) is larger, e.g. 64MiB',
+      `(default: ${DEFAULTS.maxGroupBytes})`,
+    ),
+  maxListingBytes: () =>
+    withEnv(
+      '--max-listing-bytes <size>',
+      'fail if the whole listing is larger, e.g. 4GiB',
+      `(default: ${DEFAULTS.maxListingBytes})`,
     ),
   archiveFile: () =>
     withEnv(
@@ -224,6 +236,8 @@ const SWEEP_OPTIONS: readonly OptionName[] = [
   'output',
   'concurrency',
   'timeout',
+  'maxGroupBytes',
+  'maxListingBytes',
   'listing',
   'archiveFile',
   'logLevel',
@@ -249,6 +263,8 @@ const SHARED_OPTIONS: ReadonlySet<OptionName> = new Set([
   'insecureSkipVerify',
   'output',
   'timeout',
+  'maxGroupBytes',
+  'maxListingBytes',
   'logLevel',
 ]);
 
@@ -547,6 +563,8 @@ async function sweepOne(
     tls,
     listing: config.listing,
     keepRaw: archive !== undefined,
+    maxGroupBytes: config.maxGroupBytes,
+    maxListingBytes: config.maxListingBytes,
   });
   const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
   // Progress on stderr: a live line on a terminal, periodic log lines otherwise, none for JSON.
@@ -721,7 +739,9 @@ async function runScheduled(
   const listen = config.operate.listen;
   if (listen) {
     try {
-      server = await startMetricsServer(listen, metrics, () => !signals.stop.aborted);
+      server = await startMetricsServer(listen, metrics, () =>
+        signals.stop.aborted ? 'stopping' : metrics.overdue(),
+      );
     } catch (err) {
       const code = (err as { code?: string }).code ?? (err as Error).message;
       fail(`--listen ${listen.text}: cannot serve metrics there (${code})`);
@@ -739,11 +759,12 @@ async function runScheduled(
       stop: signals.stop,
       onNext: (tick) => log.debug({ next: tick.toISOString() }, 'waiting for the next tick'),
       onSkip: (tick) => {
-        metrics.skippedTick();
+        metrics.skippedTick(tick.getTime());
         log.warn({ tick: tick.toISOString() }, 'tick skipped: the previous sweep is still running');
       },
       runOnce: async () => {
         const startedMs = Date.now();
+        metrics.runStarted();
         let result: RunResult;
         try {
           const gateways = await sweepAll();
@@ -812,6 +833,8 @@ async function eachGateway<R>(
       connections: 2,
       headers: request.headers,
       tls: request.tls,
+      maxGroupBytes: config.maxGroupBytes,
+      maxListingBytes: config.maxListingBytes,
     });
     const probe = createProbe({ url, timeoutMs: config.timeoutMs, request });
     const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;

@@ -7,9 +7,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import { parseBaseUrl } from './base-url.ts';
+import { formatByteSize } from './byte-size.ts';
 import { GatewayError } from './errors.ts';
 import { createExpositionParser } from './exposition.ts';
-import { createListingParser, type ListedGroup, ListingFormatError } from './listing.ts';
+import {
+  createListingParser,
+  type ListedGroup,
+  ListingFormatError,
+  ListingLimitError,
+} from './listing.ts';
 import { Agent, EnvHttpProxyAgent, errors } from './undici-core.ts';
 import type { BarrierOutcome } from './write-window.ts';
 
@@ -77,6 +83,74 @@ export interface ClientOptions {
   readonly listing?: ListingMode;
   /** Keep each group's full JSON (json listing only), for the archive. */
   readonly keepRaw?: boolean;
+  /** Largest group (text listing: line) and whole listing body accepted (--max-*-bytes). */
+  readonly maxGroupBytes?: number;
+  readonly maxListingBytes?: number;
+}
+
+/** The request took longer than --timeout as a whole (headers and body). */
+export class RequestTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the request took longer than ${timeoutMs}ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+export interface RequestDeadline {
+  /** Give this to undici: it aborts with a RequestTimeoutError, or with the caller's reason. */
+  readonly signal: AbortSignal;
+  /** Call once the response body has been read (or given up): stops the timer. */
+  done(): void;
+}
+
+/**
+ * One request's whole-request deadline. undici's headersTimeout and bodyTimeout bound only each
+ * gap between bytes, so a body that drips never ends; this bounds headers and body together.
+ * A timer that is cleared on completion (rather than AbortSignal.timeout) so 100k DELETEs do not
+ * leave 100k live timers behind for --timeout each.
+ */
+export function requestDeadline(timeoutMs: number, caller?: AbortSignal): RequestDeadline {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(caller?.reason);
+  const timer = setTimeout(() => controller.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
+  // Pending requests keep the process alive by their sockets; the timer itself need not.
+  timer.unref();
+  if (caller?.aborted) onAbort();
+  else caller?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    done() {
+      clearTimeout(timer);
+      caller?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** How much of a response body is read for a message; the rest is discarded unread. */
+const MESSAGE_BODY_BYTES = 4096;
+
+/**
+ * The first bytes of a body as text, never more than `max` bytes however much is sent. A body cut
+ * off is read as far as it came, unless `signal` aborted it (a timeout): that is thrown.
+ */
+export async function readHead(
+  body: Dispatcher.ResponseData['body'],
+  signal?: AbortSignal,
+  max = MESSAGE_BODY_BYTES,
+): Promise<string> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const data of body) {
+      const chunk = data as Buffer;
+      parts.push(chunk.subarray(0, max - bytes));
+      bytes += Math.min(chunk.length, max - bytes);
+      if (bytes >= max) break; // leaving the loop destroys the body: the rest is never read
+    }
+  } catch (err) {
+    if (signal?.aborted) throw err;
+  }
+  return Buffer.concat(parts).toString('utf8');
 }
 
 /**
@@ -153,26 +227,56 @@ export function createClient(options: ClientOptions): GatewayClient {
   const headers = { ...(options.headers ?? {}) };
   const retry = options.retry ?? DEFAULT_RETRY;
 
+  /** One request under its whole-request deadline; call `deadline.done()` once the body is read. */
   async function send(
     method: 'GET' | 'DELETE' | 'POST',
     path: string,
     signal?: AbortSignal,
     body?: string,
-  ): Promise<Dispatcher.ResponseData> {
+  ): Promise<{ res: Dispatcher.ResponseData; deadline: RequestDeadline }> {
+    const deadline = requestDeadline(options.timeoutMs, signal);
     try {
-      return await agent.request({
+      const res = await agent.request({
         origin,
         method,
         path: `${basePath}${path}`,
         headers,
         ...(body === undefined ? {} : { body }),
-        ...(signal ? { signal } : {}),
+        signal: deadline.signal,
       });
+      return { res, deadline };
     } catch (err) {
+      deadline.done();
       throw new GatewayError(
         `${method} ${href}${shorten(path)} failed: ${describeNetworkError(err, errorContext)}`,
       );
     }
+  }
+
+  /** The start of an answer's body, within the request's deadline (then over). */
+  async function answerText(
+    method: string,
+    path: string,
+    res: Dispatcher.ResponseData,
+    deadline: RequestDeadline,
+  ): Promise<string> {
+    try {
+      return await readHead(res.body, deadline.signal);
+    } catch (err) {
+      throw new GatewayError(
+        `${method} ${href}${shorten(path)} failed: ${describeNetworkError(err, errorContext)}`,
+      );
+    } finally {
+      deadline.done();
+    }
+  }
+
+  /** A listing cap, named by its flag, in the words the user needs to act. */
+  function describeLimit(err: ListingLimitError, target: string): string {
+    const size = formatByteSize(err.maxBytes);
+    return err.limit === 'group'
+      ? `a group in the listing from ${target} is larger than --max-group-bytes ${size}; nothing was deleted (raise --max-group-bytes if the gateway really holds groups that big)`
+      : `the listing from ${target} is larger than --max-listing-bytes ${size}; nothing was deleted (raise --max-listing-bytes if the gateway is really that big)`;
   }
 
   return {
@@ -182,9 +286,9 @@ export function createClient(options: ClientOptions): GatewayClient {
       const mode = options.listing ?? 'json';
       const path = mode === 'json' ? 'api/v1/metrics' : 'metrics';
       const target = `${href}${path}`;
-      const res = await send('GET', path, signal);
+      const { res, deadline } = await send('GET', path, signal);
       if (res.statusCode !== 200) {
-        const body = await res.body.text().catch(() => '');
+        const body = await answerText('GET', path, res, deadline);
         throw new GatewayError(
           describeListingStatus(target, res.statusCode, res.headers, body, mode),
         );
@@ -192,22 +296,35 @@ export function createClient(options: ClientOptions): GatewayClient {
       const date = headerValue(res.headers.date);
       const parsed = date === undefined ? Number.NaN : Date.parse(date);
       const stats = { bytes: 0, groups: 0 };
+      const limits = {
+        ...(options.maxGroupBytes ? { maxGroupBytes: options.maxGroupBytes } : {}),
+        ...(options.maxListingBytes ? { maxListingBytes: options.maxListingBytes } : {}),
+      };
       const parser =
         mode === 'json'
-          ? createListingParser({ keepRaw: options.keepRaw === true })
-          : createExpositionParser();
+          ? createListingParser({ keepRaw: options.keepRaw === true, ...limits })
+          : createExpositionParser(limits);
       async function* groups(): AsyncGenerator<ListedGroup> {
         try {
           for await (const chunk of res.body) yield* parser.push(chunk as Buffer);
         } catch (err) {
+          if (err instanceof ListingLimitError) throw new GatewayError(describeLimit(err, target));
           if (err instanceof ListingFormatError) {
             throw new GatewayError(
               `bad listing from ${target}: ${err.message}; nothing was deleted`,
             );
           }
+          if (err instanceof RequestTimeoutError) {
+            throw new GatewayError(
+              `GET ${target} ${describeNetworkError(err, errorContext)}; nothing was deleted`,
+            );
+          }
           throw new GatewayError(
             `listing from ${target} was cut off: ${describeNetworkError(err, errorContext)}; nothing was deleted`,
           );
+        } finally {
+          // Also when the reader stops early: the body is then destroyed and the timer must go.
+          deadline.done();
         }
         try {
           const end = parser.finish();
@@ -231,8 +348,8 @@ export function createClient(options: ClientOptions): GatewayClient {
         const last = attempt > retry.retries || signal?.aborted === true;
         let result: DeleteResult;
         try {
-          const res = await send('DELETE', path, signal);
-          const text = await res.body.text().catch(() => '');
+          const { res, deadline } = await send('DELETE', path, signal);
+          const text = await answerText('DELETE', path, res, deadline);
           result = { status: res.statusCode, body: text.slice(0, 200).trim(), attempts: attempt };
         } catch (err) {
           if (last) throw err;
@@ -245,24 +362,27 @@ export function createClient(options: ClientOptions): GatewayClient {
     },
 
     async healthy(signal) {
+      const deadline = requestDeadline(options.timeoutMs, signal);
       try {
         const res = await agent.request({
           origin,
           method: 'GET',
           path: `${basePath}-/healthy`,
           headers,
-          ...(signal ? { signal } : {}),
+          signal: deadline.signal,
         });
-        await res.body.dump();
+        await readHead(res.body, deadline.signal);
         return res.statusCode;
       } catch {
         return 0;
+      } finally {
+        deadline.done();
       }
     },
 
     async barrier(signal) {
-      const res = await send('POST', BARRIER_PATH, signal, BARRIER_BODY);
-      const text = (await res.body.text().catch(() => '')).trim();
+      const { res, deadline } = await send('POST', BARRIER_PATH, signal, BARRIER_BODY);
+      const text = (await answerText('POST', BARRIER_PATH, res, deadline)).trim();
       if (res.statusCode === 400 && text.includes('timestamps')) return { applied: true };
       return {
         applied: false,
@@ -363,6 +483,7 @@ export interface ErrorContext {
 /** One readable clause for a network-level failure. */
 export function describeNetworkError(err: unknown, context: ErrorContext): string {
   if (
+    err instanceof RequestTimeoutError ||
     err instanceof errors.HeadersTimeoutError ||
     err instanceof errors.BodyTimeoutError ||
     err instanceof errors.ConnectTimeoutError

@@ -48,6 +48,9 @@ function buildFileSchema(zod: typeof z) {
     output: zod.enum(OUTPUT_FORMATS).optional(),
     concurrency: zod.number().int().min(1).max(256).optional(),
     timeout: checked(v.positiveDuration).optional(),
+    // A size with a unit ("16MiB") or a number of bytes.
+    maxGroupBytes: zod.union([zod.number().int().positive(), checked(v.byteSize)]).optional(),
+    maxListingBytes: zod.union([zod.number().int().positive(), checked(v.byteSize)]).optional(),
     logLevel: zod.enum(LOG_LEVELS).optional(),
     listing: zod.enum(LISTING_MODES).optional(),
     archiveFile: checked(v.nonEmpty).optional(),

@@ -19,12 +19,17 @@ export const DEFAULTS = {
   url: 'http://localhost:9091',
   output: 'table' as OutputFormat,
   concurrency: 8,
-  // A 100k-group listing takes tens of seconds before its first byte: leave room for that.
+  // Bounds each whole request, body included. A 100k-group listing takes 15-35 s to build and
+  // send: 2m leaves room for a loaded gateway, and still ends a stuck request within minutes.
   timeout: '2m',
   logLevel: 'info' as LogLevel,
   listing: 'json' as ListingMode,
   maxDeletes: 10_000,
   maxDeleteRatio: 0.5,
+  // A 5000-pair key made a 311 KB group; a 1 MB label value repeats in each of a group's series.
+  maxGroupBytes: '16MiB',
+  // 100k batch-job groups list as about 220 MB (JSON) or 245 MB (text): room for 4 times that.
+  maxListingBytes: '1GiB',
 } as const;
 
 /** Below this a TTL is allowed but probably a mistake (pushers rarely push more often). */
@@ -43,6 +48,8 @@ export interface FlagValues {
   output?: string;
   concurrency?: string;
   timeout?: string;
+  maxGroupBytes?: string;
+  maxListingBytes?: string;
   logLevel?: string;
   listing?: string;
   archiveFile?: string;
@@ -108,6 +115,9 @@ export interface Config {
   readonly output: OutputFormat;
   readonly concurrency: number;
   readonly timeoutMs: number;
+  /** Caps on one listed group (text listing: one line) and on the whole listing body. */
+  readonly maxGroupBytes: number;
+  readonly maxListingBytes: number;
   readonly logLevel: LogLevel;
   readonly listing: ListingMode;
   /** Where each group's last state goes before it is deleted; `-` for stderr. */
@@ -270,6 +280,18 @@ export function resolveConfig(
     v.wholeNumber(t, 1, MAX_CONCURRENCY),
   );
   const timeout = scalar('--timeout', 'timeout', flags.timeout, v.positiveDuration);
+  const maxGroupBytes = scalar(
+    '--max-group-bytes',
+    'maxGroupBytes',
+    flags.maxGroupBytes,
+    v.byteSize,
+  );
+  const maxListingBytes = scalar(
+    '--max-listing-bytes',
+    'maxListingBytes',
+    flags.maxListingBytes,
+    v.byteSize,
+  );
   const output = scalar('--output', 'output', flags.output, v.oneOf(OUTPUT_FORMATS));
   const logLevel = scalar('--log-level', 'logLevel', flags.logLevel, v.oneOf(LOG_LEVELS));
   const listing = scalar('--listing', 'listing', flags.listing, v.oneOf(LISTING_MODES));
@@ -326,6 +348,10 @@ export function resolveConfig(
     output: output?.value ?? DEFAULTS.output,
     concurrency: concurrency?.value ?? DEFAULTS.concurrency,
     timeoutMs: timeout?.value ?? (v.positiveDuration(DEFAULTS.timeout) as { value: number }).value,
+    maxGroupBytes:
+      maxGroupBytes?.value ?? (v.byteSize(DEFAULTS.maxGroupBytes) as { value: number }).value,
+    maxListingBytes:
+      maxListingBytes?.value ?? (v.byteSize(DEFAULTS.maxListingBytes) as { value: number }).value,
     logLevel: logLevel?.value ?? DEFAULTS.logLevel,
     listing: listing?.value ?? DEFAULTS.listing,
     archiveFile: archiveFile?.value,

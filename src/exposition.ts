@@ -9,7 +9,13 @@
  * `ambiguousInstance` and the sweep deletes both forms (README explains why that is sound).
  */
 import type { ListedGroup, ListingParser } from './listing.ts';
-import { detach, ListingFormatError, listedGroup } from './listing.ts';
+import {
+  detach,
+  ListingFormatError,
+  ListingLimitError,
+  type ListingLimits,
+  listedGroup,
+} from './listing.ts';
 import { type Labels, putLabel } from './matchers.ts';
 import { DECLARED_TTL_METRIC } from './ttl.ts';
 
@@ -76,7 +82,10 @@ function seriesKey(labels: Labels): string {
  * read with a group's declared TTL missing. No series is listed twice: a store where two keys
  * would render alike makes the gateway answer 500 instead (spec 4.7).
  */
-export function createExpositionParser(): ListingParser {
+export function createExpositionParser(limits: ListingLimits = {}): ListingParser {
+  // One line is the most a group needs in this format, so --max-group-bytes bounds each line.
+  const maxLine = limits.maxGroupBytes ?? Number.POSITIVE_INFINITY;
+  const maxBytes = limits.maxListingBytes ?? Number.POSITIVE_INFINITY;
   // Series key -> value, first series wins (as metrics[0] in the JSON listing). A failure time of
   // 0 (never failed) is not kept: every reader treats it as no failure time, and it is most groups.
   const failures = new Map<string, string>();
@@ -84,6 +93,7 @@ export function createExpositionParser(): ListingParser {
   let inPushTimes = false;
   // The start of an unfinished line, from earlier chunks (copied: chunks are not pinned).
   let carry: Buffer[] = [];
+  let carryBytes = 0;
   let bytes = 0;
   let groups = 0;
   let sawSentinel = false;
@@ -117,25 +127,36 @@ export function createExpositionParser(): ListingParser {
 
   /** Reads the line in `buf` from `start` to `end` (exclusive), if it can be a wanted one. */
   function bytesLine(buf: Buffer, start: number, end: number, out: ListedGroup[]): void {
+    // Every line, read or not, so the result never depends on how the bytes were chunked.
+    if (end - start > maxLine) throw new ListingLimitError('group', maxLine);
     // Nearly all of the page is other families' lines: they are skipped without becoming strings.
     // Decoding line by line is exact: a newline byte is never part of a multi-byte character.
     if (end > start && FIRST_BYTES.has(buf[start] as number))
       line(buf.toString('utf8', start, end), out);
   }
 
+  /** Keeps the start of an unfinished line; an endless line is refused at the cap. */
+  function keep(part: Buffer): void {
+    if (carryBytes + part.length > maxLine) throw new ListingLimitError('group', maxLine);
+    carry.push(Buffer.from(part));
+    carryBytes += part.length;
+  }
+
   return {
     push(chunk) {
       bytes += chunk.length;
+      if (bytes > maxBytes) throw new ListingLimitError('listing', maxBytes);
       const out: ListedGroup[] = [];
       let start = 0;
       let end = chunk.indexOf(NEWLINE);
       if (carry.length > 0) {
         if (end < 0) {
-          carry.push(Buffer.from(chunk));
+          keep(chunk);
           return out;
         }
         const whole = Buffer.concat([...carry, chunk.subarray(0, end)]);
         carry = [];
+        carryBytes = 0;
         bytesLine(whole, 0, whole.length, out);
         start = end + 1;
         end = chunk.indexOf(NEWLINE, start);
@@ -144,7 +165,7 @@ export function createExpositionParser(): ListingParser {
         bytesLine(chunk, start, end, out);
         start = end + 1;
       }
-      if (start < chunk.length) carry.push(Buffer.from(chunk.subarray(start)));
+      if (start < chunk.length) keep(chunk.subarray(start));
       return out;
     },
     finish() {

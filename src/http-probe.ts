@@ -5,7 +5,7 @@
  * is data here (doctor diagnoses it), so a response or a network failure is returned, never thrown.
  * Bodies are streamed to the caller chunk by chunk; only a short head is kept.
  */
-import { createTransport, describeNetworkError } from './client.ts';
+import { createTransport, describeNetworkError, requestDeadline } from './client.ts';
 import type { RequestSettings } from './credentials.ts';
 
 /** How much of each body is kept for messages. */
@@ -93,53 +93,67 @@ export function createProbe(options: ProbeOptions): Probe {
   return {
     baseUrl: href,
     async get(path, opts = {}) {
-      let res: Awaited<ReturnType<typeof agent.request>>;
+      // --timeout bounds the whole request, body included (see requestDeadline).
+      const deadline = requestDeadline(options.timeoutMs, opts.signal);
       try {
-        res = await agent.request({
-          origin,
-          method: 'GET',
-          path: `${basePath}${path}`,
-          headers: { ...headers },
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        });
-      } catch (err) {
-        return failure(err);
+        return await getWithin(path, opts, deadline.signal);
+      } finally {
+        deadline.done();
       }
-      const head: Buffer[] = [];
-      let headBytes = 0;
-      let bytes = 0;
-      let truncated = false;
-      try {
-        for await (const data of res.body) {
-          const chunk = data as Buffer;
-          bytes += chunk.length;
-          if (headBytes < HEAD_BYTES) {
-            head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
-            headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
-          }
-          opts.onChunk?.(chunk);
-          if (opts.maxBytes !== undefined && bytes >= opts.maxBytes) {
-            truncated = true;
-            res.body.destroy();
-            break;
-          }
-        }
-      } catch (err) {
-        return failure(err, res.statusCode);
-      }
-      return {
-        kind: 'response',
-        status: res.statusCode,
-        headers: res.headers,
-        bytes,
-        head: Buffer.concat(head).toString('utf8'),
-        truncated,
-      };
     },
     async close() {
       await agent.close();
     },
   };
+
+  async function getWithin(
+    path: string,
+    opts: GetOptions,
+    signal: AbortSignal,
+  ): Promise<ProbeResult> {
+    let res: Awaited<ReturnType<typeof agent.request>>;
+    try {
+      res = await agent.request({
+        origin,
+        method: 'GET',
+        path: `${basePath}${path}`,
+        headers: { ...headers },
+        signal,
+      });
+    } catch (err) {
+      return failure(err);
+    }
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    let bytes = 0;
+    let truncated = false;
+    try {
+      for await (const data of res.body) {
+        const chunk = data as Buffer;
+        bytes += chunk.length;
+        if (headBytes < HEAD_BYTES) {
+          head.push(chunk.subarray(0, HEAD_BYTES - headBytes));
+          headBytes += Math.min(chunk.length, HEAD_BYTES - headBytes);
+        }
+        opts.onChunk?.(chunk);
+        if (opts.maxBytes !== undefined && bytes >= opts.maxBytes) {
+          truncated = true;
+          res.body.destroy();
+          break;
+        }
+      }
+    } catch (err) {
+      return failure(err, res.statusCode);
+    }
+    return {
+      kind: 'response',
+      status: res.statusCode,
+      headers: res.headers,
+      bytes,
+      head: Buffer.concat(head).toString('utf8'),
+      truncated,
+    } satisfies ProbeResponse;
+  }
 }
 
 /** The first line of a body, whitespace collapsed and shortened, for one-line messages. */

@@ -24,6 +24,33 @@ const MAX_KEY_BYTES = 64;
 
 export class ListingSyntaxError extends Error {}
 
+/** Which cap a listing went past: one group (or text line), or the whole body. */
+export type ListingLimit = 'group' | 'listing';
+
+/**
+ * The listing went past a size cap: not a syntax problem, so the caller can name the setting.
+ * Thrown before the bytes past the cap are kept, so memory stays at about the cap.
+ */
+export class ListingLimitError extends Error {
+  constructor(
+    readonly limit: ListingLimit,
+    readonly maxBytes: number,
+  ) {
+    super(
+      limit === 'group'
+        ? `a group in the listing is larger than ${maxBytes} bytes`
+        : `the listing is larger than ${maxBytes} bytes`,
+    );
+  }
+}
+
+export interface ListingLimits {
+  /** Largest group (JSON: one element of "data"; text: one line). */
+  readonly maxGroupBytes?: number;
+  /** Largest whole body. */
+  readonly maxListingBytes?: number;
+}
+
 /**
  * A group object's members as offsets into its JSON text, three per member: where its name's
  * opening quote is, its closing quote, and the end of its value (exclusive). Empty when the
@@ -66,10 +93,21 @@ export class ListingSplitter {
   bytes = 0;
   elements = 0;
 
-  constructor(private readonly onElement: (json: Buffer, members: MemberSpans) => void) {}
+  private readonly maxGroupBytes: number;
+  private readonly maxListingBytes: number;
+
+  constructor(
+    private readonly onElement: (json: Buffer, members: MemberSpans) => void,
+    limits: ListingLimits = {},
+  ) {
+    this.maxGroupBytes = limits.maxGroupBytes ?? Number.POSITIVE_INFINITY;
+    this.maxListingBytes = limits.maxListingBytes ?? Number.POSITIVE_INFINITY;
+  }
 
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
+    if (this.bytes > this.maxListingBytes)
+      throw new ListingLimitError('listing', this.maxListingBytes);
     const n = chunk.length;
     // Where the current skeleton or element segment started in this chunk (-1: none).
     let segment = this.inData && !this.inElement ? -1 : 0;
@@ -206,6 +244,9 @@ export class ListingSplitter {
     if (segment >= 0) {
       const rest = chunk.subarray(segment);
       if (this.inElement) {
+        // Checked before keeping the bytes: an endless group (or string) is refused at the cap.
+        if (this.groupCost(rest.length) > this.maxGroupBytes)
+          throw new ListingLimitError('group', this.maxGroupBytes);
         this.elementParts.push(rest);
         this.elementLength += rest.length;
       } else if (!this.inData) this.addSkeleton(rest);
@@ -238,11 +279,23 @@ export class ListingSplitter {
     this.skeletonParts.push(Buffer.from(part));
   }
 
+  /**
+   * What the current group holds: its bytes, plus 8 bytes per member offset. Real members take
+   * 100 bytes or more of text, but `,"a":1` takes 6 and its 3 offsets 24 in a JS array: counting
+   * them keeps a group of endless tiny members within the cap in memory too.
+   */
+  private groupCost(moreBytes: number): number {
+    return this.elementLength + moreBytes + this.members.length * 8;
+  }
+
   private endMember(end: number): void {
     this.members.push(this.memberStart, this.memberNameEnd, end);
   }
 
   private emit(last: Buffer): void {
+    // Also for a group that arrived within one chunk, so the result never depends on chunking.
+    if (this.groupCost(last.length) > this.maxGroupBytes)
+      throw new ListingLimitError('group', this.maxGroupBytes);
     const parts = this.elementParts;
     const json = parts.length === 0 ? last : Buffer.concat([...parts, last]);
     const members = this.members;

@@ -4,11 +4,18 @@
  * kept); an envelope we do not understand throws, because a sweep must only act on a whole listing.
  */
 import { READ_MEMBER_NAMES, readGroupFast } from './listing-fast-path.ts';
-import { ListingSplitter, ListingSyntaxError, type MemberSpans } from './listing-splitter.ts';
+import {
+  ListingLimitError,
+  type ListingLimits,
+  ListingSplitter,
+  ListingSyntaxError,
+  type MemberSpans,
+} from './listing-splitter.ts';
 import { type Labels, putLabel } from './matchers.ts';
 import { DECLARED_TTL_METRIC } from './ttl.ts';
 
 export class ListingFormatError extends Error {}
+export { ListingLimitError, type ListingLimits };
 
 export type KeySource = 'labels' | 'push_time_seconds';
 
@@ -210,13 +217,18 @@ export function readGroupByJsonParse(json: Buffer, members: MemberSpans): Listed
  * Incremental parser for the listing: memory stays at one group plus what the caller keeps.
  * Group-level problems become per-group facts; anything structural throws ListingFormatError.
  */
-/** keepRaw: keep each group's JSON text (for the archive), at the cost of memory per kept group. */
-export function createListingParser(options: { keepRaw?: boolean } = {}): ListingParser {
+/**
+ * keepRaw: keep each group's JSON text (for the archive), at the cost of memory per kept group.
+ * Going past a limit throws ListingLimitError.
+ */
+export function createListingParser(
+  options: { keepRaw?: boolean } & ListingLimits = {},
+): ListingParser {
   let ready: ListedGroup[] = [];
   const splitter = new ListingSplitter((json, members) => {
     const group = readGroup(json, members);
     ready.push(options.keepRaw ? { ...group, raw: json.toString('utf8') } : group);
-  });
+  }, options);
   const structural = <T>(fn: () => T): T => {
     try {
       return fn();

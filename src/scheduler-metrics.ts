@@ -1,6 +1,10 @@
 /**
  * Schedule mode's own metrics (counters and gauges kept in memory) and the small HTTP server that
  * serves them on --listen: GET /metrics in the Prometheus text format, GET /healthz.
+ *
+ * A run's deadline is the next tick after it started: a run still going then is overdue (that tick
+ * is skipped). Every request has its own --timeout, so an overdue run is a sweeper that cannot
+ * keep to its schedule, or one that is stuck; /healthz says so until the run ends.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,8 +27,29 @@ export class SchedulerMetrics {
   private skipped = 0;
   private last: RunRecord | undefined;
   private lastSuccessMs: number | undefined;
+  private overdueRuns = 0;
+  /** The run in flight: when it started and, once past its deadline, the tick it missed. */
+  private current: { startedMs: number; missedTickMs: number | undefined } | undefined;
+  private readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  runStarted(): void {
+    this.current = { startedMs: this.now(), missedTickMs: undefined };
+  }
+
+  /** Why /healthz should fail because of the run in flight, if it is overdue. */
+  overdue(): string | undefined {
+    const run = this.current;
+    if (run?.missedTickMs === undefined) return undefined;
+    const seconds = Math.round((this.now() - run.startedMs) / 1000);
+    return `overdue: the sweep started ${new Date(run.startedMs).toISOString()} is still running after ${seconds}s, past its next tick at ${new Date(run.missedTickMs).toISOString()}`;
+  }
 
   record(run: RunRecord): void {
+    this.current = undefined;
     if (run.success) {
       this.runs.success++;
       this.lastSuccessMs = run.endedMs;
@@ -34,8 +59,13 @@ export class SchedulerMetrics {
     this.last = run;
   }
 
-  skippedTick(): void {
+  /** A tick came while a run was going: that run is now past its deadline. */
+  skippedTick(tickMs: number): void {
     this.skipped++;
+    if (this.current && this.current.missedTickMs === undefined) {
+      this.current.missedTickMs = tickMs;
+      this.overdueRuns++;
+    }
   }
 
   render(): string {
@@ -59,6 +89,21 @@ export class SchedulerMetrics {
         'Ticks skipped because the previous run was still going.',
         this.skipped,
       ),
+      counter(
+        'pgsweep_overdue_runs_total',
+        'Runs still going at the tick after the one that started them.',
+        this.overdueRuns,
+      ),
+      {
+        name: 'pgsweep_run_overdue',
+        help: '1 while the run in flight is past its deadline (the next tick), else 0.',
+        value: this.current?.missedTickMs === undefined ? 0 : 1,
+      },
+      {
+        name: 'pgsweep_run_seconds',
+        help: 'How long the run in flight has been going; 0 between runs.',
+        value: this.current ? (this.now() - this.current.startedMs) / 1000 : 0,
+      },
     ];
     // Gauges appear once there is something to report (absent rather than a misleading 0).
     if (this.last) {
@@ -100,7 +145,8 @@ export interface MetricsServer {
 export async function startMetricsServer(
   listen: ListenAddress,
   metrics: SchedulerMetrics,
-  healthy: () => boolean,
+  /** Why the scheduler is unhealthy (stopping, a run overdue), or undefined when it is fine. */
+  unhealthy: () => string | undefined,
 ): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -113,10 +159,10 @@ export async function startMetricsServer(
         .writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
         .end(metrics.render());
     } else if (path === '/healthz') {
-      const ok = healthy();
+      const reason = unhealthy();
       res
-        .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(ok ? 'ok\n' : 'stopping\n');
+        .writeHead(reason === undefined ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(`${reason ?? 'ok'}\n`);
     } else {
       res
         .writeHead(404, { 'content-type': 'text/plain' })

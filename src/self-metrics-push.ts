@@ -3,7 +3,7 @@
  * same transport as every other gateway request: headers, TLS, proxies, bounded timeouts, and
  * redirects never followed. Throws GatewayError with one readable line; the caller logs it.
  */
-import { createTransport, describeNetworkError } from './client.ts';
+import { createTransport, describeNetworkError, readHead, requestDeadline } from './client.ts';
 import type { RequestSettings } from './credentials.ts';
 import { GatewayError } from './errors.ts';
 import { type Gauge, pushRequest } from './self-metrics.ts';
@@ -27,6 +27,8 @@ export async function pushSelfMetrics(options: {
     tls: options.request.tls,
   });
   const { method, path, body } = pushRequest(options.instance, options.gauges);
+  // The whole request, body included, within the timeout (see requestDeadline).
+  const deadline = requestDeadline(timeoutMs, options.signal);
   try {
     let status: number;
     let text: string;
@@ -40,10 +42,10 @@ export async function pushSelfMetrics(options: {
           'content-type': 'text/plain; version=0.0.4; charset=utf-8',
         },
         body,
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: deadline.signal,
       });
       status = res.statusCode;
-      text = await res.body.text().catch(() => '');
+      text = await readHead(res.body, deadline.signal);
     } catch (err) {
       throw new GatewayError(
         `pushing pgsweep's metrics to ${href}${path} failed: ${describeNetworkError(err, errorContext)}`,
@@ -56,6 +58,7 @@ export async function pushSelfMetrics(options: {
       );
     }
   } finally {
+    deadline.done();
     await agent.close();
   }
 }

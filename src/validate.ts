@@ -3,6 +3,7 @@
  * the same wherever it is written. Each returns a Result instead of throwing.
  */
 import { parseBaseUrl } from './base-url.ts';
+import { parseByteSize } from './byte-size.ts';
 import { parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
 import { MatcherSyntaxError, parseSelector, type Selector } from './matchers.ts';
@@ -35,6 +36,12 @@ export function positiveDuration(text: string): Result<number> {
   if (!parsed.ok) return err(parsed.error);
   if (parsed.ms === 0) return err(`"${text}" must be greater than 0 (e.g. 2h)`);
   return ok(parsed.ms);
+}
+
+/** A size: bytes, or a whole number with a unit (16MiB, 1GiB). */
+export function byteSize(text: string): Result<number> {
+  const parsed = parseByteSize(text);
+  return parsed.ok ? ok(parsed.bytes) : err(parsed.error);
 }
 
 export function selector(text: string): Result<Selector> {

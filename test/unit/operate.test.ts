@@ -205,7 +205,7 @@ describe('scheduler', () => {
     assert.match(m.render(), /pgsweep_runs_total\{result="success"\} 0/);
     m.record({ success: true, endedMs: 2000, durationMs: 500, deleted: 3, failed: 0, stale: 3 });
     m.record({ success: false, endedMs: 4000, durationMs: 700, deleted: 1, failed: 2, stale: 5 });
-    m.skippedTick();
+    m.skippedTick(5000);
     const text = m.render();
     for (const line of [
       'pgsweep_runs_total{result="success"} 1',
