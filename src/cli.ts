@@ -526,6 +526,12 @@ async function sweepOne(
     listing: config.listing,
     keepRaw: archive !== undefined,
   });
+  // The web UI and /api/v1/status, opened only if a stale group's key needs them.
+  let probe: Probe | undefined;
+  const pages = () => {
+    probe ??= createProbe({ url, timeoutMs: config.timeoutMs, request });
+    return probe;
+  };
   const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
   // Progress on stderr: a live line on a terminal, periodic log lines otherwise, none for JSON.
   const progress = createProgress({
@@ -562,6 +568,7 @@ async function sweepOne(
         guards: config.guards,
         trustLocalClock: config.trustLocalClock,
         ...(archive ? { archive } : {}),
+        pages,
       },
       gatewayLog,
       { stop: signals.stop, abandon: signals.abandon, onProgress: progress.onProgress },
@@ -576,7 +583,7 @@ async function sweepOne(
     if (config.urls.length > 1) gatewayLog.error({ gateway: client.baseUrl }, err.message);
     return { gateway: client.baseUrl, error: err.message };
   } finally {
-    await client.close();
+    await Promise.all([client.close(), probe?.close()]);
   }
 }
 
