@@ -8,6 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createClient } from '../../src/client.ts';
+import { createProbe } from '../../src/http-probe.ts';
+import { silentLog } from '../../src/log.ts';
+import { sweep } from '../../src/sweep.ts';
 import { jsonOf, runCli, type SweepJson, sleep } from '../support/cli.ts';
 import { type ProxyDecision, startProxy, type TestServer } from '../support/fake-server.ts';
 import {
@@ -167,6 +171,59 @@ describe('a poisoned group whose exact bytes cannot be found', () => {
       assert.match(result.stderr, /a real run would fail: .*pgsweep doctor --fix/);
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('a poisoned key that gets a lookalike during the sweep', () => {
+  let gw: Gateway;
+  before(async () => {
+    gw = await poisoned();
+    await sleep(2000);
+  });
+  after(async () => {
+    await gw?.stop();
+  });
+
+  test('is kept when the re-check lists two groups that look like it', async () => {
+    const client = createClient({ url: gw.url, timeoutMs: 5000, connections: 2 });
+    const probe = createProbe({
+      url: gw.url,
+      timeoutMs: 5000,
+      request: { headers: {}, tls: { rejectUnauthorized: true } },
+    });
+    try {
+      const report = await sweep(
+        client,
+        {
+          ttlMs: 1000,
+          selectors: [],
+          excludes: [],
+          dryRun: false,
+          recheck: true,
+          concurrency: 2,
+          confirmTimeoutMs: 5000,
+          pages: () => probe,
+        },
+        silentLog,
+        {
+          // After the web UI was read: a second key whose invalid byte differs (0xFE) is listed
+          // the same way, U+FFFD, and is fresh.
+          afterPlan: async (plan) => {
+            assert.ok(plan.some((t) => t.labels.job === 'badutf8' && t.path !== undefined));
+            const res = await rawRequest(gw.port, 'PUT', '/metrics/job/badutf8/v/%FE', 'm 1\n');
+            assert.equal(res.status, 400);
+          },
+        },
+      );
+      const g = report.groups.find((r) => r.labels.job === 'badutf8');
+      assert.equal(g?.outcome, 'kept', JSON.stringify(g));
+      assert.equal(g?.reason, 'key-unrecoverable');
+      assert.match(g?.detail ?? '', /more than once/);
+      const lookalikes = (await gw.keys()).filter((k) => k.job === 'badutf8');
+      assert.equal(lookalikes.length, 2, 'neither was deleted');
+    } finally {
+      await Promise.all([client.close(), probe.close()]);
     }
   });
 });
