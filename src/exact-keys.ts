@@ -17,7 +17,6 @@ import { formatLabels, groupPath, keyId } from './grouping-key.ts';
 import type { Probe, ProbeResult } from './http-probe.ts';
 import type { Log } from './log.ts';
 import type { Labels } from './matchers.ts';
-import { exactMatchKey } from './plan.ts';
 import type { TrackedGroup } from './tracked-group.ts';
 import { formatRawKey, listedLabelsOf, rawGroupPath, UiPageScanner } from './ui-keys.ts';
 
@@ -112,7 +111,7 @@ export async function resolveExactKeys(
     const group = formatLabels(labels);
     const found = exactPath(t, labels, naming, ui, listed);
     if (typeof found !== 'string') {
-      t.resolve(found.path, exactMatchKey(labels), dryRun, found.detail);
+      t.resolve(found.path, dryRun, found.detail);
       log.info({ group, path: found.path }, found.detail);
       continue;
     }

@@ -346,7 +346,7 @@ async function streamCandidates(
   const started = performance.now();
   // Ask first, index while the gateway builds its answer (seconds on a big store).
   const answer = client.list(run.hooks.stop);
-  const index = candidateIndex(wanted, (t) => t.matchKey ?? t.path);
+  const index = candidateIndex(wanted, (t) => t.matchKey);
   const listing = await answer;
   onListing?.(listing);
   for await (const group of listing.groups) {
