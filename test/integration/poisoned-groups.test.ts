@@ -7,6 +7,9 @@
  * must fail (a real gateway always serves them).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createClient } from '../../src/client.ts';
 import { createProbe } from '../../src/http-probe.ts';
@@ -21,6 +24,7 @@ import {
   rawRequest,
   startPushgateway,
 } from '../support/pushgateway.ts';
+import { basicAuthHeader, startSecureGateway } from '../support/secure-gateway.ts';
 
 const POISON_PATH = '/metrics/job/badutf8/v/%FF';
 const POISON_DELETE = '/metrics/job/badutf8/v@base64/_w';
@@ -120,6 +124,35 @@ describe('a stale group whose key is not valid UTF-8', () => {
     assert.equal(await gw.push({ job: 'new' }), 200, 'pushes are accepted again');
     assert.deepEqual(keySet(await gw.keys()), keySet([KEEP, { job: 'other' }, { job: 'new' }]));
   });
+});
+
+test('the web UI is read with the sweep credentials (basic auth)', async () => {
+  // htpasswd -nbBC 10 sweeper 'correct horse battery staple'
+  const hash = '$2y$10$MVj6sp088b55Et5wZ9hfi.UBuDZEEBKr9Zv.4YPBY9vw0fBWqLB2S';
+  const password = 'correct horse battery staple';
+  const dir = mkdtempSync(join(tmpdir(), 'pgsweep-poison-'));
+  const gw = await startSecureGateway(
+    dir,
+    'poison',
+    { basicAuthUsers: { sweeper: hash } },
+    { authorization: basicAuthHeader('sweeper', password) },
+  );
+  try {
+    assert.equal((await gw.request('PUT', POISON_PATH, 'm 1\n')).status, 400);
+    assert.equal((await gw.request('GET', '/', undefined, {})).status, 401, 'the UI needs auth');
+    await sleep(2000);
+    const result = await runCli(
+      ['--url', gw.url, '--ttl', '1s', '--username', 'sweeper', '--output', 'json'],
+      { PGSWEEP_PASSWORD: password },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(groupOf(jsonOf(result), 'badutf8')?.outcome, 'deleted');
+    assert.equal((await gw.request('GET', '/metrics')).status, 200);
+    assert.equal(result.stderr.includes(password), false);
+  } finally {
+    await gw.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('a poisoned group whose exact bytes cannot be found', () => {
