@@ -154,7 +154,7 @@ export function* tableChunks(run: RunResult): Generator<string> {
     yield* groupTable(g.report.groups);
     const end: string[] = [];
     if (g.report.guard) end.push(`guard: ${g.report.guard}`);
-    if (g.report.poisoned) end.push(`error: ${g.report.poisoned}`);
+    if (g.report.poisoned) end.push(`poisoned: ${g.report.poisoned}`);
     end.push(summaryLine(g.report.summary, run, g.gateway, g.report.interrupted));
     if (many) end.push('');
     yield `${end.join('\n')}\n`;
