@@ -566,6 +566,12 @@ async function sweepOne(
     maxGroupBytes: config.maxGroupBytes,
     maxListingBytes: config.maxListingBytes,
   });
+  // The web UI and /api/v1/status, opened only if a stale group's key needs them.
+  let probe: Probe | undefined;
+  const pages = () => {
+    probe ??= createProbe({ url, timeoutMs: config.timeoutMs, request });
+    return probe;
+  };
   const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
   // Progress on stderr: a live line on a terminal, periodic log lines otherwise, none for JSON.
   const progress = createProgress({
@@ -602,6 +608,7 @@ async function sweepOne(
         guards: config.guards,
         trustLocalClock: config.trustLocalClock,
         ...(archive ? { archive } : {}),
+        pages,
       },
       gatewayLog,
       { stop: signals.stop, abandon: signals.abandon, onProgress: progress.onProgress },
@@ -616,7 +623,7 @@ async function sweepOne(
     if (config.urls.length > 1) gatewayLog.error({ gateway: client.baseUrl }, err.message);
     return { gateway: client.baseUrl, error: err.message };
   } finally {
-    await client.close();
+    await Promise.all([client.close(), probe?.close()]);
   }
 }
 

@@ -14,32 +14,47 @@ const ALL_UNRESERVED = /^[A-Za-z0-9\-._~]+$/;
 export type KeyProblem =
   | { code: 'missing-job'; detail: string }
   | { code: 'unsupported-label-name'; detail: string }
-  | { code: 'lossy-value'; detail: string };
+  | { code: 'lossy-value'; detail: string }
+  | { code: 'escaped-name'; detail: string };
 
-/** Why a key cannot be addressed exactly, or undefined when it can. */
+/**
+ * Why a key cannot be addressed exactly from the listing alone, or undefined when it can. The
+ * worst problem wins: a name no URL can carry, then a lossy value, then a `U__` name. The last two
+ * can still be made exact with the gateway's help (exact-keys.ts).
+ */
 export function keyProblem(labels: Labels): KeyProblem | undefined {
   const job = Object.hasOwn(labels, 'job') ? labels.job : undefined;
   if (typeof job !== 'string' || job === '') {
     return { code: 'missing-job', detail: 'grouping key has no job label' };
   }
+  let lossy: string | undefined;
+  let escaped: string | undefined;
   // for-in, not Object.entries: this runs for every group of every listing.
   for (const name in labels) {
-    const value = labels[name] as string;
-    // `U__` names are decoded as escapes by Pushgateway >= 1.11 in UTF-8 mode: ambiguous, keep.
-    if (!LEGACY_LABEL_NAME.test(name) || name.startsWith('__') || name.startsWith('U__')) {
+    if (!LEGACY_LABEL_NAME.test(name) || name.startsWith('__')) {
       return {
         code: 'unsupported-label-name',
         detail: `label name ${JSON.stringify(name)} cannot be addressed in a URL unambiguously`,
       };
     }
+    // `U__` names are decoded as escapes by Pushgateway >= 1.11 in UTF-8 mode (spec §10.2).
+    if (escaped === undefined && name.startsWith('U__')) escaped = name;
+    const value = labels[name] as string;
     // The JSON listing replaces invalid UTF-8 with U+FFFD, so the real bytes are unknown;
     // a lone surrogate cannot be encoded at all.
-    if (value.includes('\uFFFD') || !value.isWellFormed()) {
-      return {
-        code: 'lossy-value',
-        detail: `value of label "${name}" is not exact in the JSON listing (invalid UTF-8 was replaced)`,
-      };
-    }
+    if (lossy === undefined && (value.includes('\uFFFD') || !value.isWellFormed())) lossy = name;
+  }
+  if (lossy !== undefined) {
+    return {
+      code: 'lossy-value',
+      detail: `value of label "${lossy}" is not exact in the JSON listing (invalid UTF-8 was replaced)`,
+    };
+  }
+  if (escaped !== undefined) {
+    return {
+      code: 'escaped-name',
+      detail: `label name "${escaped}" starts with U__, which a gateway with UTF-8 names on decodes as an escape`,
+    };
   }
   return undefined;
 }

@@ -24,7 +24,7 @@ export function gatewaySucceeded(run: GatewayRun, dryRun: boolean): boolean {
   const report = run.report;
   if (run.error !== undefined || !report) return false;
   if (report.interrupted || report.summary.failed > 0) return false;
-  return dryRun || report.guard === undefined;
+  return dryRun || (report.guard === undefined && report.poisoned === undefined);
 }
 
 export interface RunResult {
@@ -76,6 +76,7 @@ function jsonHead(run: RunResult) {
             now: isoOrNull(g.report.nowMs),
             clockSource: g.report.clockSource,
             ...(g.report.guard ? { guard: g.report.guard } : {}),
+            ...(g.report.poisoned ? { poisoned: g.report.poisoned } : {}),
             summary: g.report.summary,
           }
         : {}),
@@ -153,6 +154,7 @@ export function* tableChunks(run: RunResult): Generator<string> {
     yield* groupTable(g.report.groups);
     const end: string[] = [];
     if (g.report.guard) end.push(`guard: ${g.report.guard}`);
+    if (g.report.poisoned) end.push(`poisoned: ${g.report.poisoned}`);
     end.push(summaryLine(g.report.summary, run, g.gateway, g.report.interrupted));
     if (many) end.push('');
     yield `${end.join('\n')}\n`;

@@ -3,7 +3,7 @@
  * It never prints, exits or does I/O; the sweep and the tests call it the same way.
  */
 import { groupAge } from './age.ts';
-import { groupPath, keyProblem } from './grouping-key.ts';
+import { groupPath, type KeyProblem, keyId, keyProblem } from './grouping-key.ts';
 import type { ListedGroup } from './listing.ts';
 import { type Labels, matchesAny, type Selector } from './matchers.ts';
 import { type TtlPolicy, type TtlSource, ttlFor } from './ttl.ts';
@@ -17,6 +17,13 @@ export interface Rules extends TtlPolicy {
 }
 
 export type Action = 'delete' | 'keep' | 'skip';
+
+/**
+ * What a stale group's key needs before it can be deleted exactly (see exact-keys.ts): `bytes`
+ * when the listing replaced invalid UTF-8 with U+FFFD (the web UI has the real bytes), `name` when
+ * a label name starts with `U__` (the gateway's UTF-8 naming mode decides how to send it).
+ */
+export type ExactKeyNeed = 'bytes' | 'name';
 
 export type Reason =
   | 'stale'
@@ -51,6 +58,8 @@ export interface PlannedGroup {
   readonly ambiguousInstance: boolean;
   /** The group's JSON as first listed, when the archive needs it. */
   readonly raw: string | undefined;
+  /** A stale group skipped only because its key needs the gateway's help to be exact. */
+  readonly exactKey: ExactKeyNeed | undefined;
 }
 
 /** What planGroup learnt about a group's timing; absent parts stay undefined. */
@@ -73,6 +82,7 @@ export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): Plan
     timing: Timing = {},
     // False for a key that cannot be rebuilt exactly: such a group has no key to delete by.
     keyKnown = true,
+    exactKey: ExactKeyNeed | undefined = undefined,
   ): PlannedGroup => ({
     labels,
     key: keyKnown ? group.labels : undefined,
@@ -88,6 +98,7 @@ export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): Plan
     pushTime: group.pushTime,
     ambiguousInstance: group.ambiguousInstance === true,
     raw: group.raw,
+    exactKey,
   });
 
   if (rules.excludes.length > 0 && matchesAny(labels, rules.excludes))
@@ -115,12 +126,22 @@ export function planGroup(group: ListedGroup, nowMs: number, rules: Rules): Plan
   if (!group.labels || problem) {
     const detail =
       problem?.detail ?? group.keyError ?? 'the grouping key cannot be rebuilt exactly';
-    return plan('skip', 'key-unrecoverable', true, detail, timing, false);
+    return plan('skip', 'key-unrecoverable', true, detail, timing, false, exactKeyNeed(problem));
   }
   return plan('delete', 'stale', true, undefined, timing);
 }
 
-export type RecheckVerdict = 'delete' | 'gone' | 'repushed' | 'not-stale';
+function exactKeyNeed(problem: KeyProblem | undefined): ExactKeyNeed | undefined {
+  if (problem?.code === 'lossy-value') return 'bytes';
+  if (problem?.code === 'escaped-name') return 'name';
+  return undefined;
+}
+
+/**
+ * `delete` also for a group whose key was made exact with the gateway's help, as the first plan's
+ * was; `ambiguous` when two listed groups answer to one candidate (the caller decides that).
+ */
+export type RecheckVerdict = 'delete' | 'gone' | 'repushed' | 'not-stale' | 'ambiguous';
 
 /**
  * Narrows the GET-to-DELETE race (spec §7): a candidate is deleted only if a second listing still
@@ -135,7 +156,8 @@ export function recheckVerdict(
 ): RecheckVerdict {
   if (!again) return 'gone';
   if (again.pushTime !== candidate.pushTime) return 'repushed';
-  return planGroup(again, nowMs, rules).action === 'delete' ? 'delete' : 'not-stale';
+  const p = planGroup(again, nowMs, rules);
+  return p.action === 'delete' || p.exactKey !== undefined ? 'delete' : 'not-stale';
 }
 
 export type ConfirmState = 'gone' | 'repushed' | 'pending';
@@ -167,7 +189,19 @@ export function candidateIndex<T>(
 
 /** The indexed group a listed group is, if any: the same exact key, whatever the label order. */
 export function findCandidate<T>(index: ReadonlyMap<string, T>, group: ListedGroup): T | undefined {
-  // A key that cannot be addressed exactly has no path of its own to match.
-  if (!group.labels || keyProblem(group.labels)) return undefined;
-  return index.get(groupPath(group.labels));
+  if (!group.labels) return undefined;
+  const problem = keyProblem(group.labels);
+  if (!problem) return index.get(groupPath(group.labels));
+  // A key made exact with the gateway's help is indexed by its listed form (exactMatchKey).
+  if (exactKeyNeed(problem)) return index.get(exactMatchKey(group.labels));
+  // Any other key that cannot be addressed exactly has no path of its own to match.
+  return undefined;
+}
+
+/**
+ * How a group whose key needed the gateway's help is found in later listings: by its labels as
+ * listed (U+FFFD included). Never equal to a DELETE path, which starts with `metrics/`.
+ */
+export function exactMatchKey(listed: Labels): string {
+  return `listed:${keyId(listed)}`;
 }

@@ -8,8 +8,10 @@ import { BARRIER_PATH, type GatewayClient, type Listing } from './client.ts';
 import { mapLimit } from './concurrency.ts';
 import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
+import { resolveExactKeys } from './exact-keys.ts';
 import { formatLabels, groupPath, labelsOfPath } from './grouping-key.ts';
 import { type GuardLimits, guardVerdict } from './guards.ts';
+import type { Probe } from './http-probe.ts';
 import type { ListedGroup } from './listing.ts';
 import type { Log } from './log.ts';
 import type { Labels } from './matchers.ts';
@@ -39,6 +41,8 @@ export interface SweepOptions extends Rules {
   readonly trustLocalClock?: boolean;
   /** Records each group's last state before its DELETE; a failure keeps the group. */
   readonly archive?: Archive;
+  /** The web UI and /api/v1/status, opened only when a stale group's key needs them (exact-keys.ts). */
+  readonly pages?: () => Probe;
 }
 
 export interface SweepHooks {
@@ -108,6 +112,8 @@ export interface SweepReport {
   readonly ttlMs: number;
   /** Why a guard stopped (or, in a dry run, would stop) the deletes. */
   readonly guard?: string;
+  /** Why the sweep fails (or, in a dry run, would fail): stale keys with invalid UTF-8 were left. */
+  readonly poisoned?: string;
   readonly interrupted: boolean;
   /** Only the notable groups (see isNotable); the summary counts them all. */
   readonly groups: readonly GroupReport[];
@@ -155,6 +161,7 @@ export async function sweep(
     } else quietlyKept++;
   }
   logListing(log, first, listStarted);
+  const poisoned = await resolveExactKeys(results, options.pages, options.dryRun, log, hooks.stop);
   let candidates = results.filter((t) => t.path !== undefined);
   log.info(
     { scanned, stale: results.filter((t) => t.stale).length, candidates: candidates.length },
@@ -212,6 +219,7 @@ export async function sweep(
     clockSource,
     ttlMs: options.ttlMs,
     ...(guard ? { guard } : {}),
+    ...(poisoned ? { poisoned } : {}),
     interrupted,
     groups: results,
     summary,
@@ -256,7 +264,8 @@ function clockOf(listing: Listing, localNow: () => number, options: SweepOptions
 }
 
 function logDecision(t: TrackedGroup, log: Log): void {
-  if (t.outcome === 'skipped')
+  // A key that needs the gateway's help is logged once that was asked (resolveExactKeys).
+  if (t.outcome === 'skipped' && t.exactKey === undefined)
     log.warn(
       { group: formatLabels(t.labels), reason: t.reason },
       `skipping group: ${t.detail ?? t.reason}`,
@@ -275,7 +284,8 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
     run,
     candidates,
     (t, group) => {
-      verdicts.set(t, recheckVerdict(t, group, nowMs, options));
+      // Two listed groups answer to one candidate (two poisoned keys that look alike): keep it.
+      verdicts.set(t, verdicts.has(t) ? 'ambiguous' : recheckVerdict(t, group, nowMs, options));
       // The archive records the freshest state: this listing's.
       if (group.raw !== undefined) t.raw = group.raw;
     },
@@ -291,13 +301,21 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
       continue;
     }
     const reason: OutcomeReason =
-      verdict === 'gone' ? 'already-gone' : verdict === 'repushed' ? 'repushed' : 'fresh';
+      verdict === 'gone'
+        ? 'already-gone'
+        : verdict === 'repushed'
+          ? 'repushed'
+          : verdict === 'ambiguous'
+            ? 'key-unrecoverable'
+            : 'fresh';
     const detail =
       verdict === 'gone'
         ? 'gone before pgsweep deleted it'
         : verdict === 'repushed'
           ? 're-pushed during the sweep; kept its fresh data'
-          : 'no longer stale by the gateway clock at re-check';
+          : verdict === 'ambiguous'
+            ? 'listed more than once at re-check, so which one is stale is unknown'
+            : 'no longer stale by the gateway clock at re-check';
     t.update({ outcome: 'kept', reason, detail });
     log.info({ group: formatLabels(t.labels), reason }, detail);
   }
@@ -328,7 +346,7 @@ async function streamCandidates(
   const started = performance.now();
   // Ask first, index while the gateway builds its answer (seconds on a big store).
   const answer = client.list(run.hooks.stop);
-  const index = candidateIndex(wanted, (t) => t.path);
+  const index = candidateIndex(wanted, (t) => t.matchKey);
   const listing = await answer;
   onListing?.(listing);
   for await (const group of listing.groups) {

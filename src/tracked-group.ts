@@ -6,7 +6,7 @@
  */
 import { groupPath, labelsOfPath } from './grouping-key.ts';
 import type { Labels } from './matchers.ts';
-import type { PlannedGroup } from './plan.ts';
+import { type ExactKeyNeed, exactMatchKey, type PlannedGroup } from './plan.ts';
 import type { GroupReport, Outcome, OutcomeReason } from './sweep.ts';
 import type { TtlSource } from './ttl.ts';
 
@@ -18,8 +18,10 @@ export interface Verdict {
 }
 
 export class TrackedGroup implements GroupReport {
-  /** The exact DELETE path; set exactly when the plan was to delete the group. */
-  readonly path: string | undefined;
+  /** The exact DELETE path; set when the plan was to delete the group, or by resolve(). */
+  path: string | undefined;
+  /** Skipped only because its key needs the gateway's help to be exact (see exact-keys.ts). */
+  readonly exactKey: ExactKeyNeed | undefined;
   readonly pushTime: string | undefined;
   readonly stale: boolean;
   readonly ageMs: number | undefined;
@@ -41,6 +43,7 @@ export class TrackedGroup implements GroupReport {
   constructor(p: PlannedGroup, dryRun: boolean) {
     const deletable = p.action === 'delete' && p.key !== undefined;
     this.path = deletable && p.key ? groupPath(p.key) : undefined;
+    this.exactKey = p.exactKey;
     this.shown = deletable ? undefined : p.labels;
     this.pushTime = p.pushTime;
     this.stale = p.stale;
@@ -63,8 +66,26 @@ export class TrackedGroup implements GroupReport {
     this.raw = p.raw;
   }
 
+  /** How later listings find it: by its path, or by its listed form once resolve() made it exact. */
+  get matchKey(): string | undefined {
+    return this.exactKey !== undefined && this.path !== undefined
+      ? exactMatchKey(this.labels)
+      : this.path;
+  }
+
   get labels(): Labels {
     return this.shown ?? labelsOfPath(this.path ?? '');
+  }
+
+  /**
+   * Its exact key was found after the plan: it becomes a candidate like any stale group, deleted
+   * by `path` and found in later listings by `matchKey`. Its labels stay as listed.
+   */
+  resolve(path: string, dryRun: boolean, detail: string): void {
+    this.path = path;
+    this.outcome = dryRun ? 'would-delete' : 'failed';
+    this.reason = dryRun ? 'stale' : 'not-confirmed';
+    this.detail = detail;
   }
 
   update(change: Verdict): void {

@@ -59,6 +59,12 @@ const HEADER = /class="card-header" id="group-panel-(\d+)"/;
 const ERROR = /id="template-error"[^>]*>([\s\S]*?)<\/div>/;
 
 export class UiPageScanner {
+  /**
+   * `keep` chooses the Delete buttons worth keeping (a sweep wants a few keys out of a big page);
+   * buttons that cannot be read are counted whatever it says.
+   */
+  constructor(private readonly keep?: (raw: ReadonlyMap<string, Buffer>) => boolean) {}
+
   private carry = '';
   private readonly keys: UiKey[] = [];
   private unreadable = 0;
@@ -127,6 +133,7 @@ export class UiPageScanner {
       this.unreadable++;
       return;
     }
+    if (this.keep && !this.keep(raw)) return;
     this.keys.push({ panel, raw });
   }
 }

@@ -249,11 +249,26 @@ describe('keyProblem', () => {
     }
   });
 
-  it('flags reserved __ names and U__ names', () => {
-    for (const name of ['__name__', '__x', '__proto__', 'U__foo_2e_bar', 'U__']) {
+  it('flags reserved __ names', () => {
+    for (const name of ['__name__', '__x', '__proto__']) {
       assert.equal(keyProblem({ job: 'j', [name]: 'v' })?.code, 'unsupported-label-name', name);
     }
+  });
+
+  it('flags U__ names apart: the naming mode of the gateway decides how to send them', () => {
+    for (const name of ['U__foo_2e_bar', 'U__']) {
+      const problem = keyProblem({ job: 'j', [name]: 'v' });
+      assert.equal(problem?.code, 'escaped-name', name);
+      assert.ok(problem?.detail.includes(`"${name}"`));
+    }
     assert.equal(keyProblem({ job: 'j', _x: 'v', U_x: 'v', u__x: 'v' }), undefined);
+  });
+
+  it('reports the worst problem: a name no URL carries, then a lossy value, then a U__ name', () => {
+    const both = { job: 'j', U__a: 'v', b: '\uFFFD' };
+    assert.equal(keyProblem(both)?.code, 'lossy-value');
+    assert.equal(keyProblem({ ...both, 'x.y': 'v' })?.code, 'unsupported-label-name');
+    assert.equal(keyProblem({ U__a: 'v', job: 'j', __x: 'v' })?.code, 'unsupported-label-name');
   });
 
   it('flags values with U+FFFD (lossy invalid UTF-8)', () => {

@@ -7,6 +7,7 @@ import {
   type ConfirmState,
   candidateIndex,
   confirmVerdict,
+  exactMatchKey,
   findCandidate,
   type PlannedGroup,
   planGroup,
@@ -366,6 +367,59 @@ describe('candidateIndex and findCandidate', () => {
     assert.equal(index.size, 1);
     assert.equal(findCandidate(index, ambiguous('x', '1')), undefined);
     assert.equal(findCandidate(index, listed({ job: 'amb', instance: '' }, '1')), undefined);
+  });
+});
+
+describe('keys that need the gateway to be exact (exact-keys.ts)', () => {
+  const lossy = listed({ job: 'bad', v: '\uFFFD' }, '0', pushedAgo(3 * HOUR));
+  const escaped = listed({ job: 'u', U__foo: 'bar' }, pushedAgo(3 * HOUR));
+
+  it('marks a stale group with U+FFFD in its key as needing its bytes, and a U__ name as needing the naming mode', () => {
+    const p = planGroup(lossy, NOW_MS, rules());
+    assert.equal(p.action, 'skip');
+    assert.equal(p.exactKey, 'bytes');
+    assert.equal(planGroup(escaped, NOW_MS, rules()).exactKey, 'name');
+  });
+
+  it('needs nothing for fresh, excluded, unaddressable or ordinary groups', () => {
+    const fresh = listed({ job: 'bad', v: '\uFFFD' }, '0', pushedAgo(HOUR));
+    assert.equal(planGroup(fresh, NOW_MS, rules()).exactKey, undefined);
+    const excluded = rules({ excludes: [sel('{job="bad"}')] });
+    assert.equal(planGroup(lossy, NOW_MS, excluded).exactKey, undefined);
+    const dotted = listed({ job: 'x', 'a.b': '\uFFFD' }, pushedAgo(3 * HOUR));
+    assert.equal(planGroup(dotted, NOW_MS, rules()).exactKey, undefined);
+    assert.equal(
+      planGroup(ambiguous('amb', pushedAgo(3 * HOUR)), NOW_MS, rules()).exactKey,
+      undefined,
+    );
+    assert.equal(
+      planGroup(listed({ job: 'x' }, pushedAgo(3 * HOUR)), NOW_MS, rules()).exactKey,
+      undefined,
+    );
+  });
+
+  it('finds such a group again by its listed form, and re-checks it like any candidate', () => {
+    const candidates = [planGroup(lossy, NOW_MS, rules()), planGroup(escaped, NOW_MS, rules())];
+    const index = candidateIndex(candidates, (p) => exactMatchKey(p.labels));
+    const again = listed({ v: '\uFFFD', job: 'bad' }, '0', lossy.pushFailureTime);
+    assert.equal(findCandidate(index, again), candidates[0]);
+    assert.equal(findCandidate(index, listed({ U__foo: 'bar', job: 'u' }, '1')), candidates[1]);
+    assert.equal(findCandidate(index, listed({ job: 'bad', v: '\uFFFDx' }, '0')), undefined);
+    assert.equal(recheckVerdict(candidates[0] as PlannedGroup, again, NOW_MS, rules()), 'delete');
+    const refailed = listed({ job: 'bad', v: '\uFFFD' }, '0', pushedAgo(0));
+    assert.equal(
+      recheckVerdict(candidates[0] as PlannedGroup, refailed, NOW_MS, rules()),
+      'not-stale',
+    );
+  });
+
+  it('never mistakes a listed form for a DELETE path', () => {
+    assert.ok(!exactMatchKey({ job: 'x' }).startsWith('metrics/'));
+    const index = candidateIndex(
+      [planGroup(listed({ job: 'x' }, pushedAgo(3 * HOUR)), NOW_MS, rules())],
+      (p) => (p.key ? groupPath(p.key) : undefined),
+    );
+    assert.equal(findCandidate(index, listed({ job: 'x', U__a: 'b' }, '1')), undefined);
   });
 });
 

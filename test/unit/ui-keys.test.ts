@@ -119,6 +119,25 @@ describe('scanUiPage: Delete buttons', () => {
     );
   });
 
+  it('keeps only the buttons asked for, and still counts those it cannot read', () => {
+    const scanner = new UiPageScanner((raw) => raw.get('job')?.toString() === 'ok');
+    scanner.push(
+      Buffer.from(
+        page(
+          group(1, [], "{ 'job': 'x' }", "{ 'job': 'eA' }"),
+          group(2, [], "{ 'job': 'x' }", "{ 'job': 'e+A' }"),
+          group(3, [], "{ 'job': 'ok' }", "{ 'job': 'b2s' }"),
+        ),
+      ),
+    );
+    const ui = scanner.finish();
+    assert.equal(ui.unreadable, 1);
+    assert.deepEqual(
+      ui.keys.map((k) => k.panel),
+      [3],
+    );
+  });
+
   it('gives the same result however the page is split into chunks', () => {
     const html = Buffer.from(
       page(
