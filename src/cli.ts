@@ -24,7 +24,7 @@ import { type RequestSettings, requestSettings } from './credentials.ts';
 import { doctorGateway } from './doctor.ts';
 import { formatDuration } from './duration.ts';
 import { ExitCode, type ExitCodeValue, PgsweepError, UsageError } from './errors.ts';
-import { createProbe, type Probe } from './http-probe.ts';
+import { createProbe, type Probe, type ProbeOptions } from './http-probe.ts';
 import { inspectGateway } from './inspect.ts';
 import type { Log } from './log.ts';
 import { createLogger } from './logger.ts';
@@ -569,7 +569,7 @@ async function sweepOne(
   // The web UI and /api/v1/status, opened only if a stale group's key needs them.
   let probe: Probe | undefined;
   const pages = () => {
-    probe ??= createProbe({ url, timeoutMs: config.timeoutMs, request });
+    probe ??= createProbe(probeOptions(url, config, request));
     return probe;
   };
   const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
@@ -625,6 +625,17 @@ async function sweepOne(
   } finally {
     await Promise.all([client.close(), probe?.close()]);
   }
+}
+
+/** The extra GETs (web UI, status, /metrics) share the listing's timeout and size bounds. */
+function probeOptions(url: string, config: Config, request: RequestSettings): ProbeOptions {
+  return {
+    url,
+    timeoutMs: config.timeoutMs,
+    request,
+    maxLineBytes: config.maxGroupBytes,
+    maxBodyBytes: config.maxListingBytes,
+  };
 }
 
 function withGateway(log: Log, gateway: string): Log {
@@ -843,7 +854,7 @@ async function eachGateway<R>(
       maxGroupBytes: config.maxGroupBytes,
       maxListingBytes: config.maxListingBytes,
     });
-    const probe = createProbe({ url, timeoutMs: config.timeoutMs, request });
+    const probe = createProbe(probeOptions(url, config, request));
     const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
     try {
       results.push({ gateway: client.baseUrl, report: await work(client, probe, gatewayLog) });

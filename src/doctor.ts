@@ -5,7 +5,9 @@
  * again. Never-succeeded groups are re-checked in a fresh listing just before their DELETE, so a
  * group that has meanwhile had a successful push is left alone.
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatByteSize } from './byte-size.ts';
 import type { GatewayClient } from './client.ts';
 import {
   type Diagnosis,
@@ -128,7 +130,11 @@ async function observe(
 
   const listing = await readListing(client, probe, signal);
   // The push gauges are only needed to cross-check a dead listing; nothing else is kept.
-  const scanner = new ScrapeScanner({ perJob: false, pushGauges: listing.kind === 'crash' });
+  const scanner = new ScrapeScanner({
+    perJob: false,
+    pushGauges: listing.kind === 'crash',
+    maxLineBytes: probe.maxLineBytes,
+  });
   const scrape = await probe.get('metrics', {
     onChunk: (c) => scanner.push(c),
     ...(signal ? { signal } : {}),
@@ -179,13 +185,16 @@ async function readListing(
 }
 
 async function readUi(probe: Probe, signal?: AbortSignal): Promise<UiPage | string> {
-  const scanner = new UiPageScanner();
+  const scanner = new UiPageScanner(undefined, probe.maxLineBytes);
   const res: ProbeResult = await probe.get('', {
     onChunk: (c) => scanner.push(c),
     ...(signal ? { signal } : {}),
   });
   if (res.kind === 'network-error') return `GET ${probe.baseUrl} failed: ${res.message}`;
   if (res.status !== 200) return `GET ${probe.baseUrl} answered ${res.status}`;
+  if (res.truncated) {
+    return `GET ${probe.baseUrl}: the web UI page is larger than --max-listing-bytes ${formatByteSize(probe.maxBodyBytes)}`;
+  }
   return scanner.finish();
 }
 

@@ -13,6 +13,8 @@
  * Nothing is fetched unless such a group is stale. Both pages are read with the sweep's
  * credentials, TLS and timeouts, and a size bound.
  */
+
+import { formatByteSize } from './byte-size.ts';
 import { formatLabels, groupPath, keyId } from './grouping-key.ts';
 import type { Probe, ProbeResult } from './http-probe.ts';
 import type { Log } from './log.ts';
@@ -20,8 +22,6 @@ import type { Labels } from './matchers.ts';
 import type { TrackedGroup } from './tracked-group.ts';
 import { formatRawKey, listedLabelsOf, rawGroupPath, UiPageScanner } from './ui-keys.ts';
 
-/** The web UI renders every group: large, but streamed and only a few keys are kept. */
-export const UI_PAGE_MAX_BYTES = 1024 * 1024 * 1024;
 /** `/api/v1/status` is well under 1 KiB on a real gateway. */
 export const STATUS_MAX_BYTES = 64 * 1024;
 
@@ -206,16 +206,21 @@ async function readUiKeys(
   signal?: AbortSignal,
 ): Promise<Map<string, RawKey[]> | string> {
   if (!probe) return 'the gateway cannot be asked';
-  const scanner = new UiPageScanner((raw) => wanted.has(keyId(listedLabelsOf(raw))));
+  const scanner = new UiPageScanner(
+    (raw) => wanted.has(keyId(listedLabelsOf(raw))),
+    probe.maxLineBytes,
+  );
   const res: ProbeResult = await probe.get('', {
-    maxBytes: UI_PAGE_MAX_BYTES,
     onChunk: (c) => scanner.push(c),
     ...(signal ? { signal } : {}),
   });
   const target = `GET ${probe.baseUrl}`;
   if (res.kind === 'network-error') return `${target} failed: ${res.message}`;
   if (res.status !== 200) return `${target} answered ${res.status}`;
-  if (res.truncated) return `the web UI page is larger than ${UI_PAGE_MAX_BYTES / 2 ** 20} MiB`;
+  // The web UI renders every group: large, but streamed, and only a few keys are kept.
+  if (res.truncated) {
+    return `the web UI page is larger than --max-listing-bytes ${formatByteSize(probe.maxBodyBytes)}`;
+  }
   const page = scanner.finish();
   // A page that stops early or hides a key could hide a second key that looks the same.
   if (page.templateError !== undefined) {

@@ -47,6 +47,10 @@ export interface GetOptions {
 
 export interface Probe {
   readonly baseUrl: string;
+  /** --max-group-bytes: the longest line a page scanner should hold. */
+  readonly maxLineBytes: number;
+  /** --max-listing-bytes: no body is read past this (the result says `truncated`). */
+  readonly maxBodyBytes: number;
   /** `path` is relative to the base URL, e.g. `-/healthy`, `metrics` or `` for the UI. */
   get(path: string, options?: GetOptions): Promise<ProbeResult>;
   close(): Promise<void>;
@@ -56,6 +60,9 @@ export interface ProbeOptions {
   readonly url: string;
   readonly timeoutMs: number;
   readonly request: RequestSettings;
+  /** Default 16 MiB and 1 GiB, the flags' defaults. */
+  readonly maxLineBytes?: number;
+  readonly maxBodyBytes?: number;
 }
 
 export function createProbe(options: ProbeOptions): Probe {
@@ -90,13 +97,17 @@ export function createProbe(options: ProbeOptions): Probe {
     };
   };
 
+  const maxBodyBytes = options.maxBodyBytes ?? 2 ** 30;
   return {
     baseUrl: href,
+    maxLineBytes: options.maxLineBytes ?? 16 * 2 ** 20,
+    maxBodyBytes,
     async get(path, opts = {}) {
       // --timeout bounds the whole request, body included (see requestDeadline).
       const deadline = requestDeadline(options.timeoutMs, opts.signal);
       try {
-        return await getWithin(path, opts, deadline.signal);
+        const maxBytes = Math.min(opts.maxBytes ?? maxBodyBytes, maxBodyBytes);
+        return await getWithin(path, { ...opts, maxBytes }, deadline.signal);
       } finally {
         deadline.done();
       }

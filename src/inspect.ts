@@ -3,6 +3,7 @@
  * the scrape page `GET /metrics` (for series per job), and builds the report. Read-only: it sends
  * GETs and nothing else.
  */
+import { formatByteSize } from './byte-size.ts';
 import type { GatewayClient } from './client.ts';
 import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
@@ -61,7 +62,7 @@ export async function inspectGateway(
   }
   log.debug({ groups: listing.stats.groups, bytes: listing.stats.bytes }, 'listed groups');
 
-  const scanner = new ScrapeScanner({ pushGauges: false });
+  const scanner = new ScrapeScanner({ pushGauges: false, maxLineBytes: probe.maxLineBytes });
   const scrape = await probe.get('metrics', {
     onChunk: (c) => scanner.push(c),
     ...(signal ? { signal } : {}),
@@ -74,6 +75,10 @@ export async function inspectGateway(
     const body = snippet(scrape.head, 120);
     counts = {
       unavailable: `GET ${target} answered ${scrape.status}${body ? ` (${body})` : ''}; run pgsweep doctor`,
+    };
+  } else if (scrape.truncated) {
+    counts = {
+      unavailable: `GET ${target} is larger than --max-listing-bytes ${formatByteSize(probe.maxBodyBytes)}`,
     };
   } else if (scrape.bytes === 0) {
     counts = { unavailable: `GET ${target} answered an empty page; run pgsweep doctor` };

@@ -10,6 +10,7 @@
  *
  * Pure: fed bytes, returns facts.
  */
+import { BoundedLines } from './bounded-lines.ts';
 import { keyId } from './grouping-key.ts';
 import { type Labels, putLabel } from './matchers.ts';
 
@@ -61,17 +62,22 @@ export function parseSample(line: string): { name: string; labels: Labels } | un
   }
 }
 
+/** The --max-group-bytes default: no real exposition line comes near it. */
+const DEFAULT_MAX_LINE_BYTES = 16 * 2 ** 20;
+
 export interface ScrapeScanOptions {
   /** Count samples per job (inspect). Default true. */
   readonly perJob?: boolean;
   /** Collect the push gauges' label sets (doctor, for a dead listing). Default true. */
   readonly pushGauges?: boolean;
+  /** Longer lines are not read but counted as unreadable (--max-group-bytes). Default 16 MiB. */
+  readonly maxLineBytes?: number;
 }
 
 export class ScrapeScanner {
   private readonly perJob: boolean;
   private readonly pushGauges: boolean;
-  private carry = '';
+  private readonly lines: BoundedLines;
   private bytes = 0;
   private unreadable = 0;
   private readonly decoder = new TextDecoder('utf-8');
@@ -82,26 +88,24 @@ export class ScrapeScanner {
   constructor(options: ScrapeScanOptions = {}) {
     this.perJob = options.perJob ?? true;
     this.pushGauges = options.pushGauges ?? true;
+    this.lines = new BoundedLines(options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
   }
 
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
-    const text = this.carry + this.decoder.decode(chunk, { stream: true });
-    const lines = text.split('\n');
-    this.carry = lines.pop() ?? '';
-    for (const line of lines) this.line(line);
+    this.lines.feed(this.decoder.decode(chunk, { stream: true }), (line) => this.line(line));
   }
 
   finish(): ScrapeScan {
-    const rest = this.carry + this.decoder.decode();
-    if (rest !== '') this.line(rest);
-    this.carry = '';
+    const online = (line: string) => this.line(line);
+    this.lines.feed(this.decoder.decode(), online);
+    this.lines.end(online);
     return {
       bytes: this.bytes,
       samplesByJob: this.samplesByJob,
       pushTime: this.pushTime,
       pushFailure: this.pushFailure,
-      unreadable: this.unreadable,
+      unreadable: this.unreadable + this.lines.overlong,
     };
   }
 

@@ -15,6 +15,7 @@
  * valid UTF-8 when a key is not.
  */
 import { isUtf8 } from 'node:buffer';
+import { BoundedLines } from './bounded-lines.ts';
 import { encodeSegment, keyProblem } from './grouping-key.ts';
 import { type Labels, putLabel } from './matchers.ts';
 
@@ -63,9 +64,15 @@ export class UiPageScanner {
    * `keep` chooses the Delete buttons worth keeping (a sweep wants a few keys out of a big page);
    * buttons that cannot be read are counted whatever it says.
    */
-  constructor(private readonly keep?: (raw: ReadonlyMap<string, Buffer>) => boolean) {}
+  constructor(
+    private readonly keep?: (raw: ReadonlyMap<string, Buffer>) => boolean,
+    /** Longer lines are not read but counted as unreadable (--max-group-bytes). */
+    maxLineBytes = 16 * 2 ** 20,
+  ) {
+    this.lines = new BoundedLines(maxLineBytes);
+  }
 
-  private carry = '';
+  private readonly lines: BoundedLines;
   private readonly keys: UiKey[] = [];
   private unreadable = 0;
   private templateError: string | undefined;
@@ -76,18 +83,15 @@ export class UiPageScanner {
   /** Feeds the next bytes of the page. */
   push(chunk: Buffer): void {
     // latin1 keeps one character per byte, so raw key bytes survive until they are decoded.
-    const text = this.carry + chunk.toString('latin1');
-    const lines = text.split('\n');
-    this.carry = lines.pop() ?? '';
-    for (const line of lines) this.line(line);
+    this.lines.feed(chunk.toString('latin1'), (line) => this.line(line));
   }
 
   finish(): UiPage {
-    if (this.carry !== '') this.line(this.carry);
-    this.carry = '';
+    this.lines.end((line) => this.line(line));
     return {
       keys: this.keys,
-      unreadable: this.unreadable,
+      // A line too long to read might have held a Delete button.
+      unreadable: this.unreadable + this.lines.overlong,
       ...(this.templateError === undefined ? {} : { templateError: this.templateError }),
       ...(this.stoppedAt ? { stoppedAt: this.stoppedAt } : {}),
     };

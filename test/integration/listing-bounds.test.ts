@@ -270,7 +270,8 @@ describe('a real gateway with the default caps', () => {
   for (const listing of ['json', 'text']) {
     test(`--listing ${listing}: stale groups are deleted, fresh ones kept`, async () => {
       assert.equal(await gw.push({ job: `old_${listing}`, run_id: '1' }), 200);
-      await sleep(1500);
+      // Date has whole seconds: past 2 s, the group is older than 1s on any truncation.
+      await sleep(2300);
       assert.equal(await gw.push({ job: `new_${listing}` }), 200);
       const result = await runCli([
         ...['--url', gw.url, '--ttl', '1s', '--listing', listing, '--output', 'json'],
@@ -355,3 +356,37 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
   }
   assert.fail(`timed out waiting for: ${what}`);
 }
+
+describe('inspect and doctor read /metrics and the web UI within the same bounds', () => {
+  /** A gateway whose listing is fine but whose /metrics and web UI are one endless line. */
+  const handler: Parameters<typeof startServer>[0] = async (req, res) => {
+    if (req.url === '/api/v1/metrics') {
+      res.writeHead(200, { 'content-type': 'application/json', date: new Date().toUTCString() });
+      res.end(`${ENVELOPE}${jsonGroup('ok')}]}`);
+    } else if (req.url === '/-/healthy') {
+      res.end('OK');
+    } else {
+      await endless(res, '', () => A_MIB);
+    }
+  };
+
+  for (const command of ['inspect', 'doctor'] as const) {
+    test(`${command}: an endless /metrics line stops at --max-listing-bytes with bounded memory`, async () => {
+      await withFake(handler, async (fake) => {
+        const result = await runBounded([
+          command,
+          '--url',
+          fake.url,
+          '--max-listing-bytes',
+          '256MiB',
+        ]);
+        assert.ok(result.peakRss < RSS_LIMIT, `peak RSS ${result.peakRss / MiB} MiB`);
+        assert.ok(result.code === 0 || result.code === 1, result.stderr);
+        assert.equal(result.stderr.includes('please report'), false, result.stderr);
+        if (command === 'inspect') {
+          assert.match(result.stderr, /metrics is larger than --max-listing-bytes 256MiB/);
+        }
+      });
+    });
+  }
+});

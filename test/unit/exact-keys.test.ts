@@ -53,6 +53,8 @@ function pages(answers: Record<string, Answer>) {
   let opened = 0;
   const probe: Probe = {
     baseUrl: 'http://gw/',
+    maxLineBytes: 16 * 2 ** 20,
+    maxBodyBytes: 2 ** 30,
     async get(path: string, options: GetOptions = {}): Promise<ProbeResult> {
       asked.push(path);
       const a = answers[path];
@@ -207,7 +209,7 @@ describe('resolveExactKeys', () => {
     [
       'the page is too large',
       { status: 200, body: button(1, rawBad), cutOff: true },
-      /larger than 1024 MiB/,
+      /larger than --max-listing-bytes 1GiB/,
     ],
   ] as const) {
     it(`skips a poisoned key and fails the sweep, naming doctor --fix, when ${what}`, async (t) => {
