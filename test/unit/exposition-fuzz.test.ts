@@ -130,7 +130,7 @@ describe('fuzz: text and JSON listings of one store', () => {
           }
         },
       ),
-      { numRuns: 1500, seed: SEED, includeErrorInReport: true },
+      { numRuns: 1500, seed: SEED, includeErrorInReport: true, endOnFailure: true },
     );
     assert.ok(deletable > 500, `only ${deletable} deletable keys exercised`);
   });
@@ -322,4 +322,39 @@ describe('text listing lines the fuzzing found misread (regressions)', () => {
       );
     }
   });
+});
+
+describe('large hostile text listings finish in linear time', () => {
+  const M = 1 << 21;
+  const page = (line: string) => `${line}\npushgateway_build_info 1\n`;
+  const cases: Record<string, string> = {
+    'a long label value': page(`push_time_seconds{job="${'x'.repeat(M)}"} 1`),
+    'many labels': page(
+      `push_time_seconds{job="x"${Array.from({ length: M / 16 }, (_, i) => `,l${i}="v"`).join('')}} 1`,
+    ),
+    'a value of escapes': page(`push_time_seconds{job="${'\\\\'.repeat(M / 2)}"} 1`),
+    'no "=" at all': page(`push_time_seconds{${'a'.repeat(M)}} 1`),
+    'only "="': page(`push_time_seconds{a${'='.repeat(M)}} 1`),
+    'many series': page(
+      Array.from({ length: M / 40 }, (_, i) => `push_time_seconds{job="x${i}"} 1`).join('\n'),
+    ),
+    'many failure series': page(
+      Array.from({ length: M / 48 }, (_, i) => `push_failure_time_seconds{job="x${i}"} 1`).join(
+        '\n',
+      ),
+    ),
+    'no newline at all': 'p'.repeat(M),
+  };
+  for (const [what, text] of Object.entries(cases)) {
+    it(what, () => {
+      const bytes = Buffer.from(text, 'utf8');
+      const cuts = Array.from(
+        { length: Math.floor(bytes.length / 65_536) },
+        (_, i) => (i + 1) * 65_536,
+      );
+      const started = performance.now();
+      run(createExpositionParser(), bytes, cuts);
+      assert.ok(performance.now() - started < 5000, `took ${performance.now() - started} ms`);
+    });
+  }
 });
