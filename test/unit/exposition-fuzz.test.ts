@@ -115,6 +115,21 @@ describe('fuzz: text and JSON listings of one store', () => {
               tg.pushFailureTime,
               jg.pushFailureTime === '0' ? undefined : jg.pushFailureTime,
             );
+            // With every group due, exactly the groups with an exact key and a usable last push
+            // are deleted: NaN, infinite, negative and future push times never are, and the
+            // failure time (which a pusher can spoof) counts only for a never-successful group.
+            const last = m.pushTime === 0 ? m.failureTime : m.pushTime;
+            const due =
+              Number.isFinite(m.pushTime) &&
+              m.pushTime >= 0 &&
+              Number.isFinite(last) &&
+              last > 0 &&
+              last * 1000 <= NOW_MS + 1000 &&
+              keyProblem(m.key) === undefined;
+            const jsonDeletes = planGroup(jg, NOW_MS, SWEEP_ALL).action === 'delete';
+            const textDeletes = planGroup(tg, NOW_MS, SWEEP_ALL).action === 'delete';
+            assert.equal(jsonDeletes, due && !(hidden && ambiguous), 'JSON listing verdict');
+            assert.equal(textDeletes, due, 'text listing verdict');
           });
           // Every key either listing would delete is a key of the store, exactly; the text listing
           // also deletes the other form of a key without instance (both cannot be held, spec 4.7).
