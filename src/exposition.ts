@@ -37,7 +37,7 @@ export function parseSeriesLine(rest: string): { labels: Labels; value: string }
   if (rest[i] === '{') {
     i++;
     for (;;) {
-      while (rest[i] === ' ' || rest[i] === ',') i++;
+      while (rest[i] === ' ') i++;
       if (rest[i] === '}') {
         i++;
         break;
@@ -45,6 +45,8 @@ export function parseSeriesLine(rest: string): { labels: Labels; value: string }
       const eq = rest.indexOf('=', i);
       if (eq < 0 || rest[eq + 1] !== '"') return undefined;
       const name = detach(rest.slice(i, eq).trim());
+      // A name given twice: which value is the key's is a guess.
+      if (Object.hasOwn(labels, name)) return undefined;
       let value = '';
       let j = eq + 2;
       for (; j < rest.length && rest[j] !== '"'; j++) {
@@ -57,12 +59,17 @@ export function parseSeriesLine(rest: string): { labels: Labels; value: string }
       }
       if (j >= rest.length) return undefined;
       putLabel(labels, name, detach(value));
-      i = j + 1;
+      // After a value: `,` (a trailing one is allowed) or `}`; else the line is not one series.
+      for (i = j + 1; rest[i] === ' '; ) i++;
+      if (rest[i] === ',') i++;
+      else if (rest[i] !== '}') return undefined;
     }
   }
   const fields = rest.slice(i).trim().split(/\s+/);
   const value = fields[0];
-  return value ? { labels, value: detach(value) } : undefined;
+  // The value, then at most a timestamp (integer milliseconds).
+  const extra = fields.length > 2 || (fields.length === 2 && !/^-?\d+$/.test(fields[1] ?? ''));
+  return value && !extra ? { labels, value: detach(value) } : undefined;
 }
 
 function seriesKey(labels: Labels): string {

@@ -64,6 +64,15 @@ const EXPECT_NAME = 1;
 const IN_NAME = 2;
 const IN_VALUE = 3;
 
+// Where the scan is between the elements of "data".
+const DATA_FIRST = 0; // after `[`: an element or `]`
+const DATA_AFTER = 1; // after an element: `,` or `]`
+const DATA_NEXT = 2; // after `,`: an element
+
+/** The bytes that may stand outside strings besides `"{}[],`: `:`, space, numbers, literals. */
+const TOKEN_BYTES = new Uint8Array(256);
+for (const c of ':0123456789+-.eE truefalsenull \t\n\r') TOKEN_BYTES[c.charCodeAt(0)] = 1;
+
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
@@ -90,6 +99,10 @@ export class ListingSplitter {
   private keyBytes = 0;
   private lastTopLevelString = '';
   private firstByteSeen = false;
+  /** A "data" array was opened: JSON.parse keeps only the last of repeated members, so refuse. */
+  private dataSeen = false;
+  /** Between elements of "data": what may come next (JSON.parse refuses `[,{}]`, `[{}{}]`...). */
+  private dataNext = DATA_FIRST;
   bytes = 0;
   elements = 0;
 
@@ -156,13 +169,20 @@ export class ListingSplitter {
 
       const b = chunk[i] as number;
       if (this.inData && this.depth === 1 && !this.inElement) {
-        // Between elements of "data": skip separators, find the next element or the closing `]`.
-        if (isSpace(b) || b === COMMA) continue;
+        // Between elements of "data": check separators, find the next element or the closing `]`.
+        if (isSpace(b)) continue;
+        if (b === COMMA) {
+          if (this.dataNext !== DATA_AFTER) throw dataSyntax();
+          this.dataNext = DATA_NEXT;
+          continue;
+        }
         if (b === RBRACKET) {
+          if (this.dataNext === DATA_NEXT) throw dataSyntax();
           this.inData = false; // back in the top-level object, still at depth 1
           segment = i; // `]` starts the next skeleton segment
           continue;
         }
+        if (this.dataNext === DATA_AFTER) throw dataSyntax();
         this.inElement = true;
         this.scalarElement = b !== LBRACE && b !== LBRACKET;
         segment = i;
@@ -191,6 +211,10 @@ export class ListingSplitter {
             // Skeleton keeps `[`; the elements are handed over one by one.
             this.addSkeleton(chunk.subarray(segment, i + 1));
             segment = -1;
+            if (this.dataSeen)
+              throw new ListingSyntaxError('listing has more than one "data" member');
+            this.dataSeen = true;
+            this.dataNext = DATA_FIRST;
             this.inData = true;
             this.lastTopLevelString = '';
             // The data array's interior stays at depth 1, so each group object sits at depth 2.
@@ -198,7 +222,8 @@ export class ListingSplitter {
           }
           this.depth++;
           // A group object opens: its members are tracked from here.
-          if (this.inElement && this.depth === 2 && b === LBRACE) this.memberState = EXPECT_NAME;
+          if (this.inElement && !this.scalarElement && this.depth === 2 && b === LBRACE)
+            this.memberState = EXPECT_NAME;
           break;
         case RBRACE:
         case RBRACKET:
@@ -226,6 +251,7 @@ export class ListingSplitter {
           if (this.inElement && this.scalarElement && this.depth === 1) {
             this.emit(chunk.subarray(segment, i));
             segment = -1;
+            this.dataNext = DATA_NEXT;
           } else if (this.depth === 2 && this.memberState !== NOT_IN_OBJECT) {
             if (this.memberState !== IN_VALUE) throw memberSyntax();
             this.endMember(this.elementLength + i - segment);
@@ -236,6 +262,10 @@ export class ListingSplitter {
           // Between a group's members only whitespace may stand (`:` and literals follow a name).
           if (this.memberState === EXPECT_NAME && this.depth === 2 && !isSpace(b))
             throw memberSyntax();
+          // Outside strings JSON has only these bytes. Any other one means the scan is out of step
+          // with the text (a damaged quote), and would read string contents as structure.
+          if (TOKEN_BYTES[b] !== 1)
+            throw new ListingSyntaxError('listing is not valid JSON: a byte outside any string');
           break;
       }
     }
@@ -266,7 +296,9 @@ export class ListingSplitter {
   private endTopLevelString(chunk: Buffer, end: number): void {
     const parts = this.keyParts ?? [];
     if (this.keyBytes < MAX_KEY_BYTES) parts.push(chunk.subarray(Math.max(this.keyStart, 0), end));
-    this.lastTopLevelString = Buffer.concat(parts).toString('utf8');
+    const text = Buffer.concat(parts).toString('utf8');
+    // A key spelled with escapes ("d\u0061ta") is the same key to JSON.parse.
+    this.lastTopLevelString = text.includes('\\') ? unescapeJson(text) : text;
     this.keyParts = undefined;
   }
 
@@ -305,6 +337,7 @@ export class ListingSplitter {
     this.memberState = NOT_IN_OBJECT;
     this.inElement = false;
     this.scalarElement = false;
+    this.dataNext = DATA_AFTER;
     this.elements++;
     this.onElement(json, members);
   }
@@ -318,6 +351,19 @@ export class ListingSplitter {
       );
     }
     return Buffer.concat(this.skeletonParts).toString('utf8');
+  }
+}
+
+function dataSyntax(): ListingSyntaxError {
+  return new ListingSyntaxError('listing is not valid JSON: the "data" array is malformed');
+}
+
+/** The text of a JSON string's inside, or the raw text if it is not valid (the skeleton check fails). */
+function unescapeJson(inside: string): string {
+  try {
+    return JSON.parse(`"${inside}"`) as string;
+  } catch {
+    return inside;
   }
 }
 
