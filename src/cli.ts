@@ -638,8 +638,9 @@ async function run(config: Config): Promise<ExitCodeValue> {
     interrupted: signals.stop.aborted,
   };
   const single = gateways.length === 1 ? gateways[0] : undefined;
-  if (single?.error !== undefined && !single.report) {
+  if (single?.error !== undefined && !single.report && config.output !== 'json') {
     // A single gateway that could not be swept: the error line says it all, stdout stays empty.
+    // JSON readers always get their document (with ok: false and the error).
     fail(single.error);
   } else {
     // In pieces: a report of 100k groups should not become one string.
@@ -647,7 +648,9 @@ async function run(config: Config): Promise<ExitCodeValue> {
       process.stdout,
       config.output === 'json' ? jsonChunks(result) : tableChunks(result),
     );
-    for (const g of gateways) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
+    for (const g of gateways) {
+      if (g.error !== undefined) fail(single ? g.error : `${g.gateway}: ${g.error}`);
+    }
   }
   return signals.exitCode() ?? exitCodeOf(result);
 }
@@ -804,15 +807,24 @@ async function eachGateway<R>(
   return results;
 }
 
-/** Prints the results; a single gateway that failed is just the error line. */
-function printResults<R>(results: readonly GatewayResult<R>[], format: () => string): void {
+/**
+ * Prints the results; a single gateway that failed is just the error line, except in JSON, where
+ * the document (with ok: false and the error) is always printed.
+ */
+function printResults<R>(
+  results: readonly GatewayResult<R>[],
+  format: () => string,
+  json: boolean,
+): void {
   const single = results.length === 1 ? results[0] : undefined;
-  if (single?.error !== undefined) {
+  if (single?.error !== undefined && !json) {
     fail(single.error);
     return;
   }
   process.stdout.write(format());
-  for (const g of results) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
+  for (const g of results) {
+    if (g.error !== undefined) fail(single ? g.error : `${g.gateway}: ${g.error}`);
+  }
 }
 
 async function runInspect(config: Config): Promise<ExitCodeValue> {
@@ -823,8 +835,10 @@ async function runInspect(config: Config): Promise<ExitCodeValue> {
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
     inspectGateway(client, probe, gwLog, signals.abandon),
   );
-  printResults(results, () =>
-    config.output === 'json' ? formatInspectJson(results) : formatInspectTable(results),
+  printResults(
+    results,
+    () => (config.output === 'json' ? formatInspectJson(results) : formatInspectTable(results)),
+    config.output === 'json',
   );
   if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
   return results.some((g) => g.error !== undefined) ? ExitCode.failure : ExitCode.ok;
@@ -841,8 +855,11 @@ async function runDoctor(config: Config): Promise<ExitCodeValue> {
       abandon: signals.abandon,
     }),
   );
-  printResults(results, () =>
-    config.output === 'json' ? formatDoctorJson(results, config.fix) : formatDoctorTable(results),
+  printResults(
+    results,
+    () =>
+      config.output === 'json' ? formatDoctorJson(results, config.fix) : formatDoctorTable(results),
+    config.output === 'json',
   );
   if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
   return results.every((g) => g.report?.healthy === true) ? ExitCode.ok : ExitCode.failure;

@@ -64,7 +64,8 @@ export interface Progress {
 /** Warn when the local clock and the gateway's disagree by more than this. */
 export const CLOCK_SKEW_WARN_MS = 30_000;
 
-export type Outcome = 'deleted' | 'would-delete' | 'kept' | 'skipped' | 'failed';
+/** `sent`: the DELETE went out but pgsweep was stopped before it could confirm the result. */
+export type Outcome = 'deleted' | 'would-delete' | 'kept' | 'skipped' | 'failed' | 'sent';
 
 export type OutcomeReason =
   | Reason
@@ -97,6 +98,8 @@ export interface SweepSummary {
   readonly kept: number;
   readonly skipped: number;
   readonly failed: number;
+  /** DELETEs sent whose result pgsweep did not see confirmed (it was interrupted). */
+  readonly sent: number;
   readonly durationMs: number;
   readonly dryRun: boolean;
 }
@@ -271,18 +274,24 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
   const verdicts = new Map<TrackedGroup, RecheckVerdict>();
   // Ages at re-check are measured on this listing's own Date (only confirmation needs no clock).
   let nowMs = 0;
-  await streamCandidates(
-    run,
-    candidates,
-    (t, group) => {
-      verdicts.set(t, recheckVerdict(t, group, nowMs, options));
-      // The archive records the freshest state: this listing's.
-      if (group.raw !== undefined) t.raw = group.raw;
-    },
-    (listing) => {
-      nowMs = clockOf(listing, run.localNow, options, log).nowMs;
-    },
-  );
+  try {
+    await streamCandidates(
+      run,
+      candidates,
+      (t, group) => {
+        verdicts.set(t, recheckVerdict(t, group, nowMs, options));
+        // The archive records the freshest state: this listing's.
+        if (group.raw !== undefined) t.raw = group.raw;
+      },
+      (listing) => {
+        nowMs = clockOf(listing, run.localNow, options, log).nowMs;
+      },
+    );
+  } catch (err) {
+    // Stopped while re-checking: nothing was sent; markInterrupted keeps every candidate.
+    if (run.hooks.stop?.aborted) return [];
+    throw err;
+  }
   const keep: TrackedGroup[] = [];
   for (const t of candidates) {
     const verdict = verdicts.get(t) ?? 'gone';
@@ -495,6 +504,12 @@ async function deleteOne(
     log.error({ group: formatLabels(t.labels), status: res.status }, `delete failed: ${detail}`);
     return { ok: false, pushedBack };
   } catch (err) {
+    if (hooks.abandon?.aborted) {
+      // Abandoned in flight: the gateway may have applied it; "failed" could be false.
+      t.update({ outcome: 'sent', reason: 'interrupted', detail: SENT_UNANSWERED });
+      log.warn({ group: formatLabels(t.labels) }, SENT_UNANSWERED);
+      return { ok: false, pushedBack: false };
+    }
     const detail = (err as Error).message;
     t.update({ outcome: 'failed', reason: 'delete-error', detail });
     log.error({ group: formatLabels(t.labels) }, `delete failed: ${detail}`);
@@ -537,7 +552,12 @@ async function confirm(run: SweepRun, queued: TrackedGroup[], applied: boolean):
       });
     } catch (err) {
       if (signal?.aborted) break;
-      throw err;
+      if (!(err instanceof GatewayError)) throw err;
+      // The DELETEs are out: keep the report and say what is not known, instead of losing it.
+      const detail = `the gateway accepted the DELETE, but the listing to confirm it failed: ${err.message}`;
+      for (const t of pending) t.update({ outcome: 'failed', reason: 'not-confirmed', detail });
+      log.error({ groups: pending.length }, `deletes not confirmed: ${err.message}`);
+      return;
     }
     for (const t of pending) {
       if (still.has(t)) continue;
@@ -566,17 +586,21 @@ async function confirm(run: SweepRun, queued: TrackedGroup[], applied: boolean):
   }
 }
 
-/** After SIGINT/SIGTERM: candidates never sent are kept; sent but unconfirmed ones are failures. */
+/** What a DELETE the gateway accepted, but pgsweep did not see applied, is reported as. */
+const SENT_UNCONFIRMED = 'DELETE accepted (202); pgsweep stopped before confirming it';
+const SENT_UNANSWERED =
+  'DELETE sent; pgsweep stopped before the gateway answered, so it may or may not have been applied';
+
+/**
+ * After SIGINT/SIGTERM: candidates never sent are kept; those whose DELETE the gateway accepted
+ * but that were not confirmed yet are `sent` (the gateway will most likely apply it), never failed.
+ */
 function markInterrupted(results: readonly TrackedGroup[]): void {
   for (const t of results) {
     if (t.path === undefined || t.outcome !== 'failed' || t.reason !== 'not-confirmed') continue;
     t.update(
       t.sent
-        ? {
-            outcome: 'failed',
-            reason: 'interrupted',
-            detail: 'DELETE sent, but pgsweep stopped before confirming it',
-          }
+        ? { outcome: 'sent', reason: 'interrupted', detail: SENT_UNCONFIRMED }
         : {
             outcome: 'kept',
             reason: 'interrupted',
@@ -602,6 +626,7 @@ function summarise(
     kept: count('kept') + quietlyKept,
     skipped: count('skipped'),
     failed: count('failed'),
+    sent: count('sent'),
     durationMs: Math.round(durationMs),
     dryRun,
   };
@@ -616,6 +641,7 @@ export function isNotable(g: Pick<GroupReport, 'stale' | 'outcome' | 'reason'>):
     g.stale ||
     g.outcome === 'skipped' ||
     g.outcome === 'failed' ||
+    g.outcome === 'sent' ||
     g.reason === 'future-push-time' ||
     g.reason === 'interrupted'
   );
