@@ -132,7 +132,13 @@ const OPTIONS = {
   trustLocalClock: () =>
     withEnv(
       '--trust-local-clock',
-      "age groups by this machine's clock when the gateway sends no Date",
+      "age groups by this machine's clock when the gateway's Date is missing, invalid or off by more than --max-clock-skew",
+    ),
+  maxClockSkew: () =>
+    withEnv(
+      '--max-clock-skew <duration>',
+      "delete nothing if the gateway's Date and this machine's clock differ by more; 0 = trust the gateway",
+      `(default: ${DEFAULTS.maxClockSkew})`,
     ),
   output: () =>
     withEnv(
@@ -220,6 +226,7 @@ const SWEEP_OPTIONS: readonly OptionName[] = [
   'maxDeleteRatio',
   'force',
   'trustLocalClock',
+  'maxClockSkew',
   'output',
   'concurrency',
   'timeout',
@@ -561,6 +568,7 @@ async function sweepOne(
         confirmTimeoutMs: config.timeoutMs,
         guards: config.guards,
         trustLocalClock: config.trustLocalClock,
+        maxClockSkewMs: config.maxClockSkewMs,
         ...(archive ? { archive } : {}),
       },
       gatewayLog,

@@ -25,6 +25,8 @@ export const DEFAULTS = {
   listing: 'json' as ListingMode,
   maxDeletes: 10_000,
   maxDeleteRatio: 0.5,
+  // README, Clocks: far above NTP error and Date's 1 s resolution, far below real TTLs.
+  maxClockSkew: '30s',
 } as const;
 
 /** Below this a TTL is allowed but probably a mistake (pushers rarely push more often). */
@@ -60,6 +62,7 @@ export interface FlagValues {
   maxDeleteRatio?: string;
   force?: boolean;
   trustLocalClock?: boolean;
+  maxClockSkew?: string;
   config?: string;
   /** `pgsweep doctor --fix`. */
   fix?: boolean;
@@ -118,6 +121,8 @@ export interface Config {
   readonly tls: TlsConfig;
   readonly guards: Guards;
   readonly trustLocalClock: boolean;
+  /** Largest accepted |Date - local clock|; 0 = no check (trust the gateway's clock). */
+  readonly maxClockSkewMs: number;
   /** `pgsweep doctor --fix`: delete the groups doctor names. Never read from a config file. */
   readonly fix: boolean;
   /** --push-metrics/--instance, --schedule/--timezone, --listen (see operate-config.ts). */
@@ -314,6 +319,8 @@ export function resolveConfig(
     v.ratio,
   );
 
+  const maxClockSkew = scalar('--max-clock-skew', 'maxClockSkew', flags.maxClockSkew, v.duration);
+
   const config: Config = {
     urls,
     ttlMs,
@@ -339,6 +346,8 @@ export function resolveConfig(
       force: bool('--force', 'force', flags.force),
     },
     trustLocalClock: bool('--trust-local-clock', 'trustLocalClock', flags.trustLocalClock),
+    maxClockSkewMs:
+      maxClockSkew?.value ?? (v.duration(DEFAULTS.maxClockSkew) as { value: number }).value,
     fix: command === 'doctor' && fixFlag(),
     operate: sweeping
       ? resolveOperate(flags, env, fileValues, (k) => file?.where(k) ?? k, problems, checkMode)

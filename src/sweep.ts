@@ -5,8 +5,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Archive } from './archive.ts';
 import { BARRIER_PATH, type GatewayClient, type Listing } from './client.ts';
+import { type ClockSource, DEFAULT_MAX_CLOCK_SKEW_MS, decideClock } from './clock.ts';
 import { mapLimit } from './concurrency.ts';
-import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
 import { formatLabels, groupPath, labelsOfPath } from './grouping-key.ts';
 import { type GuardLimits, guardVerdict } from './guards.ts';
@@ -35,8 +35,10 @@ export interface SweepOptions extends Rules {
   /** How long to wait for queued DELETEs to show in the listing. */
   readonly confirmTimeoutMs: number;
   readonly guards?: GuardLimits;
-  /** Without a Date header, age groups by the local clock instead of refusing. */
+  /** Without a usable Date header, age groups by the local clock instead of refusing. */
   readonly trustLocalClock?: boolean;
+  /** Largest accepted difference between Date and the local clock; 0 = no check. Default 30 s. */
+  readonly maxClockSkewMs?: number;
   /** Records each group's last state before its DELETE; a failure keeps the group. */
   readonly archive?: Archive;
 }
@@ -60,9 +62,6 @@ export interface Progress {
   /** Unknown while listing: the gateway does not say how many groups it has. */
   readonly total?: number;
 }
-
-/** Warn when the local clock and the gateway's disagree by more than this. */
-export const CLOCK_SKEW_WARN_MS = 30_000;
 
 /** `sent`: the DELETE went out but pgsweep was stopped before it could confirm the result. */
 export type Outcome = 'deleted' | 'would-delete' | 'kept' | 'skipped' | 'failed' | 'sent';
@@ -107,7 +106,7 @@ export interface SweepSummary {
 export interface SweepReport {
   readonly gateway: string;
   readonly nowMs: number;
-  readonly clockSource: 'gateway-date' | 'local';
+  readonly clockSource: ClockSource;
   readonly ttlMs: number;
   /** Why a guard stopped (or, in a dry run, would stop) the deletes. */
   readonly guard?: string;
@@ -124,6 +123,8 @@ interface SweepRun {
   readonly log: Log;
   readonly hooks: SweepHooks;
   readonly localNow: () => number;
+  /** The clock of a listing (see clockKeeper). */
+  readonly clockOf: (listing: Listing) => { nowMs: number; clockSource: ClockSource };
   /** Runs before each DELETE; throwing keeps the group (the archive). */
   readonly beforeDelete?: (t: TrackedGroup) => void;
 }
@@ -140,7 +141,8 @@ export async function sweep(
 
   // The plan is built group by group as the listing streams in; only notable groups are kept.
   const first = await client.list(hooks.stop);
-  const { nowMs, clockSource } = clockOf(first, localNow, options, log);
+  const clockOf = clockKeeper(client.baseUrl, localNow, options, log);
+  const { nowMs, clockSource } = clockOf(first);
   // Only notable groups are kept, compactly: at 100k stale groups this is most of the memory.
   const results: TrackedGroup[] = [];
   let scanned = 0;
@@ -184,6 +186,7 @@ export async function sweep(
     log,
     hooks,
     localNow,
+    clockOf,
     ...(options.archive
       ? {
           beforeDelete: archiveStep(
@@ -232,30 +235,26 @@ function logListing(log: Log, listing: Listing, started: number): void {
   );
 }
 
-function clockOf(listing: Listing, localNow: () => number, options: SweepOptions, log: Log) {
-  const local = localNow();
-  if (listing.dateMs === undefined) {
-    if (!options.trustLocalClock) {
-      throw new GatewayError(
-        "the gateway's listing has no Date header, so group ages cannot be measured on its clock; " +
-          "pass --trust-local-clock to use this machine's clock (a proxy may be stripping Date)",
-      );
+/**
+ * The clock of each listing of one sweep (the first and the re-check), by decideClock's rules: a
+ * listing whose Date cannot be trusted throws, so nothing is deleted. Each warning is logged once.
+ */
+function clockKeeper(gateway: string, localNow: () => number, options: SweepOptions, log: Log) {
+  const warned = new Set<string>();
+  const policy = {
+    trustLocalClock: options.trustLocalClock === true,
+    maxSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
+  };
+  return (listing: Listing): { nowMs: number; clockSource: ClockSource } => {
+    const decision = decideClock(listing.date, localNow(), policy, gateway);
+    if (decision.kind === 'refuse') throw new GatewayError(decision.error);
+    const { warning } = decision;
+    if (warning !== undefined && !warned.has(decision.source)) {
+      warned.add(decision.source);
+      log.warn({ clock: decision.source }, warning);
     }
-    log.warn(
-      {},
-      'the gateway sent no Date header; ageing groups by the local clock (--trust-local-clock)',
-    );
-    return { nowMs: local, clockSource: 'local' as const };
-  }
-  // Date has 1 s resolution, so only larger differences mean anything.
-  const skew = local - listing.dateMs;
-  if (Math.abs(skew) > CLOCK_SKEW_WARN_MS) {
-    log.warn(
-      { skewMs: skew },
-      `this machine's clock is ${formatDuration(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} the gateway's; ages use the gateway's clock`,
-    );
-  }
-  return { nowMs: listing.dateMs, clockSource: 'gateway-date' as const };
+    return { nowMs: decision.nowMs, clockSource: decision.source };
+  };
 }
 
 function logDecision(t: TrackedGroup, log: Log): void {
@@ -284,7 +283,7 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
         if (group.raw !== undefined) t.raw = group.raw;
       },
       (listing) => {
-        nowMs = clockOf(listing, run.localNow, options, log).nowMs;
+        nowMs = run.clockOf(listing).nowMs;
       },
     );
   } catch (err) {
