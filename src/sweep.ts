@@ -7,6 +7,7 @@ import type { Archive } from './archive.ts';
 import { BARRIER_PATH, type GatewayClient, type Listing } from './client.ts';
 import { type ClockSource, DEFAULT_MAX_CLOCK_SKEW_MS, decideClock } from './clock.ts';
 import { mapLimit } from './concurrency.ts';
+import { DuplicateKeys } from './duplicate-keys.ts';
 import { GatewayError } from './errors.ts';
 import { formatLabels, groupPath, labelsOfPath } from './grouping-key.ts';
 import { type GuardLimits, guardVerdict } from './guards.ts';
@@ -143,12 +144,14 @@ export async function sweep(
   const first = await client.list(hooks.stop);
   const clockOf = clockKeeper(client.baseUrl, localNow, options, log);
   const { nowMs, clockSource } = clockOf(first);
+  const keys = new DuplicateKeys();
   // Only notable groups are kept, compactly: at 100k stale groups this is most of the memory.
   const results: TrackedGroup[] = [];
   let scanned = 0;
   let quietlyKept = 0;
   const listStarted = performance.now();
   for await (const group of first.groups) {
+    if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
     scanned++;
     if (scanned % PROGRESS_EVERY === 0) hooks.onProgress?.({ phase: 'list', done: scanned });
     const p = planGroup(group, nowMs, options);
@@ -257,6 +260,13 @@ function clockKeeper(gateway: string, localNow: () => number, options: SweepOpti
   };
 }
 
+/** A key listed twice: a Pushgateway cannot do that, so the whole listing is not trusted. */
+function listedTwice(gateway: string, labels: Labels): GatewayError {
+  return new GatewayError(
+    `the listing from ${gateway} shows the group ${formatLabels(labels)} twice, which a Pushgateway never does (each key is one entry of its store), so the listing cannot be trusted (a proxy or cache in between?); nothing was deleted`,
+  );
+}
+
 function logDecision(t: TrackedGroup, log: Log): void {
   if (t.outcome === 'skipped')
     log.warn(
@@ -339,7 +349,11 @@ async function streamCandidates(
   const index = candidateIndex(wanted, (t) => t.path);
   const listing = await answer;
   onListing?.(listing);
+  // A duplicate anywhere makes the whole listing suspect, as in the first listing: a candidate
+  // listed twice (once re-pushed, once not) must never be judged on one of its copies.
+  const keys = new DuplicateKeys();
   for await (const group of listing.groups) {
+    if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
     const p = findCandidate(index, group);
     if (p) found(p, group);
   }

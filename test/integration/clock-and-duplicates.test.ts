@@ -1,7 +1,8 @@
 /**
- * Which clock a sweep trusts. The real gateway runs every case
+ * Which clock a sweep trusts, and listings that show a key twice. The real gateway runs every case
  * it can produce; a proxy in front of it rewrites the listing's Date header (a real gateway always
  * sends one correct Date), and this machine's clock is moved with a preload in the CLI process.
+ * Only a key listed twice needs a scripted fake: a real gateway's store is a map.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +13,7 @@ import {
   b64Path,
   type Gateway,
   keySet,
+  type Labels,
   rawRequest,
   startPushgateway,
 } from '../support/pushgateway.ts';
@@ -239,6 +241,152 @@ describe('the clock, against a real gateway', () => {
       assert.deepEqual(keySet(await gw.keys()), keySet([stale, fresh]));
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('a key listed twice', () => {
+  // Fixed push times, the same in every listing (as a real gateway's would be).
+  const T_FRESH = Math.floor(Date.now() / 1000) - 60;
+  const T_STALE = T_FRESH - 2 * 3600;
+  /** One group object as the JSON API shows it, last pushed at `pushTime` (Unix seconds). */
+  const group = (labels: Labels, pushTime: number) => {
+    const series = [{ labels: { instance: '', ...labels }, value: String(pushTime) }];
+    const failure = [{ labels: { instance: '', ...labels }, value: '0' }];
+    return {
+      labels,
+      last_push_successful: true,
+      push_time_seconds: { time_stamp: '2026-01-01T00:00:00Z', type: 'GAUGE', metrics: series },
+      push_failure_time_seconds: {
+        time_stamp: '2026-01-01T00:00:00Z',
+        type: 'GAUGE',
+        metrics: failure,
+      },
+    };
+  };
+
+  /** A gateway whose nth listing (1-based) shows `listings(n)`; DELETE 202, no write barrier. */
+  function scripted(listings: (n: number) => unknown[]): Promise<TestServer> {
+    let n = 0;
+    return startServer((req, res) => {
+      if (req.method === 'GET' && req.url === '/api/v1/metrics') {
+        const body = JSON.stringify({ status: 'success', data: listings(++n) });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      } else if (req.method === 'GET') res.writeHead(200).end('OK');
+      else if (req.method === 'DELETE') res.writeHead(202).end();
+      else res.writeHead(405).end();
+    });
+  }
+
+  const twice = { job: 'twice', instance: 'a' };
+  const other = { job: 'other_stale' };
+
+  for (const order of ['fresh first', 'stale first']) {
+    test(`fresh and stale copies (${order}): the listing is refused, nothing deleted, exit 1`, async () => {
+      const server = await scripted(() => {
+        const copies = [group(twice, T_FRESH), group(twice, T_STALE)];
+        if (order === 'stale first') copies.reverse();
+        return [group(other, T_STALE), ...copies];
+      });
+      try {
+        for (const extra of [[], ['--dry-run']]) {
+          const result = await runCli([
+            '--url',
+            server.url,
+            '--ttl',
+            '1h',
+            '--timeout',
+            '5s',
+            ...extra,
+          ]);
+          assert.equal(result.code, 1, result.stderr);
+          assert.match(
+            errorLine(result),
+            /^pgsweep: error: the listing from http:\/\/127\.0\.0\.1:\d+\/ shows the group \{job="twice", instance="a"\} twice, which a Pushgateway never does .*; nothing was deleted$/,
+          );
+        }
+        assert.deepEqual(deletes(server), [], 'not even the other stale group');
+      } finally {
+        await server.close();
+      }
+    });
+  }
+
+  test('two identical copies are refused too', async () => {
+    const server = await scripted(() => {
+      const stale = group(twice, T_STALE);
+      return [stale, stale];
+    });
+    try {
+      const result = await runCli(['--url', server.url, '--ttl', '1h', '--timeout', '5s']);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(errorLine(result), /shows the group \{job="twice", instance="a"\} twice/);
+      assert.deepEqual(deletes(server), []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a candidate listed twice in the re-check listing is not deleted', async () => {
+    const pushed = T_STALE;
+    const server = await scripted((n) =>
+      n === 1
+        ? [group(twice, pushed)]
+        : // The first copy says it was re-pushed; the second still looks deletable.
+          [group(twice, T_FRESH), group(twice, pushed)],
+    );
+    try {
+      const result = await runCli(['--url', server.url, '--ttl', '1h', '--timeout', '5s']);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(errorLine(result), /shows the group \{job="twice", instance="a"\} twice/);
+      assert.deepEqual(deletes(server), []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('listed twice when confirming: reported not confirmed, the report kept, exit 1', async () => {
+    const pushed = T_STALE;
+    const server = await scripted((n) =>
+      n <= 2 ? [group(twice, pushed)] : [group(twice, T_FRESH), group(twice, T_FRESH)],
+    );
+    try {
+      const result = await runCli([
+        '--url',
+        server.url,
+        '--ttl',
+        '1h',
+        '--timeout',
+        '5s',
+        '--output',
+        'json',
+      ]);
+      assert.equal(result.code, 1, result.stderr);
+      const doc = jsonOf(result);
+      assert.equal(doc.gateways[0]?.ok, true);
+      assert.deepEqual(
+        doc.groups.map((g) => [g.labels, g.outcome, g.reason]),
+        [[twice, 'failed', 'not-confirmed']],
+      );
+      assert.match(doc.groups[0]?.detail ?? '', /listing to confirm it failed: .* twice/);
+      assert.equal(deletes(server).length, 1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the same labels in another order are the same key', async () => {
+    const server = await scripted(() => [
+      group({ job: 'twice', instance: 'a' }, T_FRESH),
+      group({ instance: 'a', job: 'twice' }, T_STALE),
+    ]);
+    try {
+      const result = await runCli(['--url', server.url, '--ttl', '1h', '--timeout', '5s']);
+      assert.equal(result.code, 1, result.stderr);
+      assert.match(errorLine(result), /twice/);
+      assert.deepEqual(deletes(server), []);
+    } finally {
+      await server.close();
     }
   });
 });
