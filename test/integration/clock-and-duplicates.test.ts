@@ -226,6 +226,23 @@ describe('the clock, against a real gateway', () => {
     });
   }
 
+  test('inspect (read-only) ages by the local clock when Date is repeated, and says why', async () => {
+    await reset();
+    const proxy = await dateProxy((real) => [real.toUTCString(), real.toUTCString()]);
+    try {
+      const result = await runCli(['inspect', '--url', proxy.url, '--output', 'json']);
+      assert.equal(result.code, 0, result.stderr);
+      const doc = JSON.parse(result.stdout) as { gateways: Array<{ clockSource: string }> };
+      assert.equal(doc.gateways[0]?.clockSource, 'local');
+      assert.match(
+        result.stderr,
+        /the gateway's listing has 2 Date headers \(a server sends one\); ages are measured by this machine's clock/,
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test('a bad Date on the re-check listing only: nothing deleted, exit 1', async () => {
     await reset();
     let listings = 0;
