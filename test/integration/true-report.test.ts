@@ -98,6 +98,55 @@ test('SIGTERM after the DELETE was accepted, before it was confirmed: reported s
   }
 });
 
+test('SIGTERM during the re-check listing: nothing sent, every candidate kept/interrupted, exit 143', async () => {
+  const idle: Labels = { job: 'report_idle', run_id: 'r2' };
+  assert.equal(await gw.push(idle), 200);
+  await sleep(2300);
+  let listings = 0;
+  let cli: ReturnType<typeof startCli> | undefined;
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  const proxy = await startServer(async (req, res) => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    if (method === 'GET' && path === '/api/v1/metrics' && ++listings === 2) {
+      cli?.child.kill('SIGTERM');
+      await released;
+      res.destroy();
+      return;
+    }
+    const upstream = await rawRequest(gw.port, method, path);
+    res
+      .writeHead(upstream.status, {
+        'content-type': String(upstream.headers['content-type'] ?? 'text/plain'),
+        date: String(upstream.headers.date),
+      })
+      .end(upstream.body);
+  });
+  try {
+    cli = startCli(['--url', proxy.url, '--ttl', '1s', '--output', 'json']);
+    const result = await cli.done;
+    assert.equal(result.code, 143, result.stderr);
+    const doc = jsonOf(result);
+    assert.equal(doc.interrupted, true);
+    assert.equal(doc.gateways[0]?.ok, true, 'a report, not an error');
+    assert.deepEqual(
+      doc.groups.filter((g) => g.labels.job === idle.job).map((g) => [g.outcome, g.reason]),
+      [['kept', 'interrupted']],
+    );
+    assert.deepEqual(
+      proxy.requests.filter((r) => r.method === 'DELETE'),
+      [],
+    );
+    assert.ok((await gw.keys()).some((k) => k.job === idle.job));
+  } finally {
+    release();
+    await proxy.close();
+  }
+});
+
 test('--output json with the only gateway unreachable: one JSON document with ok false, exit 1', async () => {
   const url = 'http://127.0.0.1:1/';
   const result = await runCli(['--url', url, '--ttl', '1h', '--output', 'json', '--timeout', '2s']);
