@@ -491,6 +491,9 @@ async function deleteOne(
     let queued = false;
     const started = performance.now();
     try {
+      // Given up while waiting for the write window: this DELETE never goes out.
+      if (hooks.abandon?.aborted) throw new Error('not sent: pgsweep is stopping');
+      t.sent = true;
       const res = await client.deleteGroup(p, hooks.abandon);
       queued = res.status === 202;
       return res;
@@ -499,7 +502,6 @@ async function deleteOne(
       window.written(queued);
     }
   };
-  t.sent = true;
   try {
     let res = await send(paths[0] ?? '');
     for (const p of paths.slice(1)) {
@@ -518,6 +520,8 @@ async function deleteOne(
     return { ok: false, pushedBack };
   } catch (err) {
     if (hooks.abandon?.aborted) {
+      // Never sent: markInterrupted reports it kept.
+      if (!t.sent) return { ok: false, pushedBack: false };
       // Abandoned in flight: the gateway may have applied it; "failed" could be false.
       t.update({ outcome: 'sent', reason: 'interrupted', detail: SENT_UNANSWERED });
       log.warn({ group: formatLabels(t.labels) }, SENT_UNANSWERED);
