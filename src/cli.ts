@@ -133,7 +133,13 @@ const OPTIONS = {
   trustLocalClock: () =>
     withEnv(
       '--trust-local-clock',
-      "age groups by this machine's clock when the gateway sends no Date",
+      "age groups by this machine's clock when the gateway's Date is missing, invalid or off by more than --max-clock-skew",
+    ),
+  maxClockSkew: () =>
+    withEnv(
+      '--max-clock-skew <duration>',
+      "delete nothing if the gateway's Date and this machine's clock differ by more; 0 = trust the gateway",
+      `(default: ${DEFAULTS.maxClockSkew})`,
     ),
   output: () =>
     withEnv(
@@ -233,6 +239,7 @@ const SWEEP_OPTIONS: readonly OptionName[] = [
   'maxDeleteRatio',
   'force',
   'trustLocalClock',
+  'maxClockSkew',
   'output',
   'concurrency',
   'timeout',
@@ -607,6 +614,7 @@ async function sweepOne(
         confirmTimeoutMs: config.timeoutMs,
         guards: config.guards,
         trustLocalClock: config.trustLocalClock,
+        maxClockSkewMs: config.maxClockSkewMs,
         ...(archive ? { archive } : {}),
         pages,
       },
@@ -696,8 +704,9 @@ async function run(config: Config): Promise<ExitCodeValue> {
     interrupted: signals.stop.aborted,
   };
   const single = gateways.length === 1 ? gateways[0] : undefined;
-  if (single?.error !== undefined && !single.report) {
+  if (single?.error !== undefined && !single.report && config.output !== 'json') {
     // A single gateway that could not be swept: the error line says it all, stdout stays empty.
+    // JSON readers always get their document (with ok: false and the error).
     fail(single.error);
   } else {
     // In pieces: a report of 100k groups should not become one string.
@@ -705,7 +714,9 @@ async function run(config: Config): Promise<ExitCodeValue> {
       resultStream(config),
       config.output === 'json' ? jsonChunks(result) : tableChunks(result),
     );
-    for (const g of gateways) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
+    for (const g of gateways) {
+      if (g.error !== undefined) fail(single ? g.error : `${g.gateway}: ${g.error}`);
+    }
   }
   return signals.exitCode() ?? exitCodeOf(result);
 }
@@ -869,15 +880,24 @@ async function eachGateway<R>(
   return results;
 }
 
-/** Prints the results; a single gateway that failed is just the error line. */
-function printResults<R>(results: readonly GatewayResult<R>[], format: () => string): void {
+/**
+ * Prints the results; a single gateway that failed is just the error line, except in JSON, where
+ * the document (with ok: false and the error) is always printed.
+ */
+function printResults<R>(
+  results: readonly GatewayResult<R>[],
+  format: () => string,
+  json: boolean,
+): void {
   const single = results.length === 1 ? results[0] : undefined;
-  if (single?.error !== undefined) {
+  if (single?.error !== undefined && !json) {
     fail(single.error);
     return;
   }
   process.stdout.write(redact(format()));
-  for (const g of results) if (g.error !== undefined) fail(`${g.gateway}: ${g.error}`);
+  for (const g of results) {
+    if (g.error !== undefined) fail(single ? g.error : `${g.gateway}: ${g.error}`);
+  }
 }
 
 async function runInspect(config: Config): Promise<ExitCodeValue> {
@@ -888,8 +908,10 @@ async function runInspect(config: Config): Promise<ExitCodeValue> {
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
     inspectGateway(client, probe, gwLog, signals.abandon),
   );
-  printResults(results, () =>
-    config.output === 'json' ? formatInspectJson(results) : formatInspectTable(results),
+  printResults(
+    results,
+    () => (config.output === 'json' ? formatInspectJson(results) : formatInspectTable(results)),
+    config.output === 'json',
   );
   if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
   return results.some((g) => g.error !== undefined) ? ExitCode.failure : ExitCode.ok;
@@ -906,8 +928,11 @@ async function runDoctor(config: Config): Promise<ExitCodeValue> {
       abandon: signals.abandon,
     }),
   );
-  printResults(results, () =>
-    config.output === 'json' ? formatDoctorJson(results, config.fix) : formatDoctorTable(results),
+  printResults(
+    results,
+    () =>
+      config.output === 'json' ? formatDoctorJson(results, config.fix) : formatDoctorTable(results),
+    config.output === 'json',
   );
   if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
   return results.every((g) => g.report?.healthy === true) ? ExitCode.ok : ExitCode.failure;

@@ -10,6 +10,7 @@ import { parseBaseUrl } from './base-url.ts';
 import { formatByteSize } from './byte-size.ts';
 import { GatewayError } from './errors.ts';
 import { createExpositionParser } from './exposition.ts';
+import { type DateHeader, readDateHeader } from './http-date.ts';
 import {
   createListingParser,
   type ListedGroup,
@@ -24,7 +25,9 @@ export const LISTING_MODES = ['json', 'text'] as const;
 export type ListingMode = (typeof LISTING_MODES)[number];
 
 export interface Listing {
-  /** The server's clock from the `Date` header, in ms; undefined when absent or unparseable. */
+  /** The server's clock from the `Date` header, or why there is none (see readDateHeader). */
+  readonly date: DateHeader;
+  /** `date`'s instant, in ms; undefined unless there was exactly one valid Date header. */
   readonly dateMs: number | undefined;
   /**
    * The groups as they arrive. Iterating to the end checks the whole body; a body that turns out
@@ -293,8 +296,8 @@ export function createClient(options: ClientOptions): GatewayClient {
           describeListingStatus(target, res.statusCode, res.headers, body, mode),
         );
       }
-      const date = headerValue(res.headers.date);
-      const parsed = date === undefined ? Number.NaN : Date.parse(date);
+      // undici gives an array when the header is repeated: readDateHeader refuses that.
+      const date = readDateHeader(res.headers.date);
       const stats = { bytes: 0, groups: 0 };
       const limits = {
         ...(options.maxGroupBytes ? { maxGroupBytes: options.maxGroupBytes } : {}),
@@ -340,7 +343,7 @@ export function createClient(options: ClientOptions): GatewayClient {
           throw err;
         }
       }
-      return { dateMs: Number.isNaN(parsed) ? undefined : parsed, groups: groups(), stats };
+      return { date, dateMs: date.ok ? date.ms : undefined, groups: groups(), stats };
     },
 
     async deleteGroup(path, signal) {

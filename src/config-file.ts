@@ -79,6 +79,7 @@ function buildFileSchema(zod: typeof z) {
     maxDeleteRatio: zod.number().gt(0).max(1).optional(),
     force: zod.boolean().optional(),
     trustLocalClock: zod.boolean().optional(),
+    maxClockSkew: checked(v.duration).optional(),
     // --push-metrics, --instance, --schedule, --timezone, --listen (operate-config.ts checks them).
     ...operateFileSchema(zod),
   });

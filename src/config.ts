@@ -30,6 +30,8 @@ export const DEFAULTS = {
   maxGroupBytes: '16MiB',
   // 100k batch-job groups list as about 220 MB (JSON) or 245 MB (text): room for 4 times that.
   maxListingBytes: '1GiB',
+  // README, Clocks: far above NTP error and Date's 1 s resolution, far below real TTLs.
+  maxClockSkew: '30s',
 } as const;
 
 /** Below this a TTL is allowed but probably a mistake (pushers rarely push more often). */
@@ -67,6 +69,7 @@ export interface FlagValues {
   maxDeleteRatio?: string;
   force?: boolean;
   trustLocalClock?: boolean;
+  maxClockSkew?: string;
   config?: string;
   /** `pgsweep doctor --fix`. */
   fix?: boolean;
@@ -128,6 +131,8 @@ export interface Config {
   readonly tls: TlsConfig;
   readonly guards: Guards;
   readonly trustLocalClock: boolean;
+  /** Largest accepted |Date - local clock|; 0 = no check (trust the gateway's clock). */
+  readonly maxClockSkewMs: number;
   /** `pgsweep doctor --fix`: delete the groups doctor names. Never read from a config file. */
   readonly fix: boolean;
   /** --push-metrics/--instance, --schedule/--timezone, --listen (see operate-config.ts). */
@@ -336,6 +341,8 @@ export function resolveConfig(
     v.ratio,
   );
 
+  const maxClockSkew = scalar('--max-clock-skew', 'maxClockSkew', flags.maxClockSkew, v.duration);
+
   const config: Config = {
     urls,
     ttlMs,
@@ -365,6 +372,8 @@ export function resolveConfig(
       force: bool('--force', 'force', flags.force),
     },
     trustLocalClock: bool('--trust-local-clock', 'trustLocalClock', flags.trustLocalClock),
+    maxClockSkewMs:
+      maxClockSkew?.value ?? (v.duration(DEFAULTS.maxClockSkew) as { value: number }).value,
     fix: command === 'doctor' && fixFlag(),
     operate: sweeping
       ? resolveOperate(flags, env, fileValues, (k) => file?.where(k) ?? k, problems, checkMode)

@@ -40,13 +40,16 @@ export async function inspectGateway(
   const local = localNow();
   let nowMs = local;
   let clockSource: 'gateway-date' | 'local' = 'local';
-  if (listing.dateMs === undefined) {
+  if (!listing.date.ok) {
     // Read-only, so the local clock is good enough; the report says which clock it used.
-    log.warn({}, "the gateway sent no Date header; ages are measured by this machine's clock");
+    log.warn(
+      {},
+      `the gateway's listing has ${listing.date.problem}; ages are measured by this machine's clock`,
+    );
   } else {
-    nowMs = listing.dateMs;
+    nowMs = listing.date.ms;
     clockSource = 'gateway-date';
-    const skew = local - listing.dateMs;
+    const skew = local - listing.date.ms;
     if (Math.abs(skew) > CLOCK_SKEW_WARN_MS) {
       log.warn(
         { skewMs: skew },

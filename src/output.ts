@@ -53,6 +53,7 @@ export function totalSummary(run: RunResult): SweepSummary {
     kept: sum('kept'),
     skipped: sum('skipped'),
     failed: sum('failed'),
+    sent: sum('sent'),
     durationMs: sum('durationMs'),
     dryRun: run.dryRun,
   };
@@ -155,6 +156,7 @@ export function* tableChunks(run: RunResult): Generator<string> {
     const end: string[] = [];
     if (g.report.guard) end.push(`guard: ${g.report.guard}`);
     if (g.report.poisoned) end.push(`poisoned: ${g.report.poisoned}`);
+    if (g.report.summary.sent > 0) end.push(SENT_NOTE);
     end.push(summaryLine(g.report.summary, run, g.gateway, g.report.interrupted));
     if (many) end.push('');
     yield `${end.join('\n')}\n`;
@@ -209,9 +211,16 @@ function* groupTable(groups: readonly GroupReport[]): Generator<string> {
   yield `${buffer}\n`;
 }
 
+/** The table has no detail column: say once what `sent` means. */
+const SENT_NOTE =
+  'sent: pgsweep stopped after sending these DELETEs and before confirming them; the next run confirms or repeats them';
+
 function summaryLine(s: SweepSummary, run: RunResult, where: string, interrupted: boolean): string {
   const mode = run.check ? 'check: ' : s.dryRun ? 'dry run: ' : '';
-  const acted = s.dryRun ? `would delete ${s.wouldDelete}` : `deleted ${s.deleted}`;
+  // `sent` only appears after an interruption, so it is shown only then.
+  const acted = s.dryRun
+    ? `would delete ${s.wouldDelete}`
+    : `deleted ${s.deleted}${s.sent > 0 ? `, sent ${s.sent} (not confirmed)` : ''}`;
   const stopped = interrupted ? ' (interrupted)' : '';
   return (
     `${mode}scanned ${s.scanned}, stale ${s.stale}, ${acted}, kept ${s.kept}, ` +

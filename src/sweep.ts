@@ -5,8 +5,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Archive } from './archive.ts';
 import { BARRIER_PATH, type GatewayClient, type Listing } from './client.ts';
+import { type ClockSource, DEFAULT_MAX_CLOCK_SKEW_MS, decideClock } from './clock.ts';
 import { mapLimit } from './concurrency.ts';
-import { formatDuration } from './duration.ts';
+import { DuplicateKeys } from './duplicate-keys.ts';
 import { GatewayError } from './errors.ts';
 import { resolveExactKeys } from './exact-keys.ts';
 import { formatLabels, groupPath, labelsOfPath } from './grouping-key.ts';
@@ -37,8 +38,10 @@ export interface SweepOptions extends Rules {
   /** How long to wait for queued DELETEs to show in the listing. */
   readonly confirmTimeoutMs: number;
   readonly guards?: GuardLimits;
-  /** Without a Date header, age groups by the local clock instead of refusing. */
+  /** Without a usable Date header, age groups by the local clock instead of refusing. */
   readonly trustLocalClock?: boolean;
+  /** Largest accepted difference between Date and the local clock; 0 = no check. Default 30 s. */
+  readonly maxClockSkewMs?: number;
   /** Records each group's last state before its DELETE; a failure keeps the group. */
   readonly archive?: Archive;
   /** The web UI and /api/v1/status, opened only when a stale group's key needs them (exact-keys.ts). */
@@ -65,10 +68,8 @@ export interface Progress {
   readonly total?: number;
 }
 
-/** Warn when the local clock and the gateway's disagree by more than this. */
-export const CLOCK_SKEW_WARN_MS = 30_000;
-
-export type Outcome = 'deleted' | 'would-delete' | 'kept' | 'skipped' | 'failed';
+/** `sent`: the DELETE went out but pgsweep was stopped before it could confirm the result. */
+export type Outcome = 'deleted' | 'would-delete' | 'kept' | 'skipped' | 'failed' | 'sent';
 
 export type OutcomeReason =
   | Reason
@@ -101,6 +102,8 @@ export interface SweepSummary {
   readonly kept: number;
   readonly skipped: number;
   readonly failed: number;
+  /** DELETEs sent whose result pgsweep did not see confirmed (it was interrupted). */
+  readonly sent: number;
   readonly durationMs: number;
   readonly dryRun: boolean;
 }
@@ -108,7 +111,7 @@ export interface SweepSummary {
 export interface SweepReport {
   readonly gateway: string;
   readonly nowMs: number;
-  readonly clockSource: 'gateway-date' | 'local';
+  readonly clockSource: ClockSource;
   readonly ttlMs: number;
   /** Why a guard stopped (or, in a dry run, would stop) the deletes. */
   readonly guard?: string;
@@ -127,6 +130,8 @@ interface SweepRun {
   readonly log: Log;
   readonly hooks: SweepHooks;
   readonly localNow: () => number;
+  /** The clock of a listing (see clockKeeper). */
+  readonly clockOf: (listing: Listing) => { nowMs: number; clockSource: ClockSource };
   /** Runs before each DELETE; throwing keeps the group (the archive). */
   readonly beforeDelete?: (t: TrackedGroup) => void;
 }
@@ -143,13 +148,16 @@ export async function sweep(
 
   // The plan is built group by group as the listing streams in; only notable groups are kept.
   const first = await client.list(hooks.stop);
-  const { nowMs, clockSource } = clockOf(first, localNow, options, log);
+  const clockOf = clockKeeper(client.baseUrl, localNow, options, log);
+  const { nowMs, clockSource } = clockOf(first);
+  const keys = new DuplicateKeys();
   // Only notable groups are kept, compactly: at 100k stale groups this is most of the memory.
   const results: TrackedGroup[] = [];
   let scanned = 0;
   let quietlyKept = 0;
   const listStarted = performance.now();
   for await (const group of first.groups) {
+    if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
     scanned++;
     if (scanned % PROGRESS_EVERY === 0) hooks.onProgress?.({ phase: 'list', done: scanned });
     const p = planGroup(group, nowMs, options);
@@ -188,6 +196,7 @@ export async function sweep(
     log,
     hooks,
     localNow,
+    clockOf,
     ...(options.archive
       ? {
           beforeDelete: archiveStep(
@@ -237,30 +246,33 @@ function logListing(log: Log, listing: Listing, started: number): void {
   );
 }
 
-function clockOf(listing: Listing, localNow: () => number, options: SweepOptions, log: Log) {
-  const local = localNow();
-  if (listing.dateMs === undefined) {
-    if (!options.trustLocalClock) {
-      throw new GatewayError(
-        "the gateway's listing has no Date header, so group ages cannot be measured on its clock; " +
-          "pass --trust-local-clock to use this machine's clock (a proxy may be stripping Date)",
-      );
+/**
+ * The clock of each listing of one sweep (the first and the re-check), by decideClock's rules: a
+ * listing whose Date cannot be trusted throws, so nothing is deleted. Each warning is logged once.
+ */
+function clockKeeper(gateway: string, localNow: () => number, options: SweepOptions, log: Log) {
+  const warned = new Set<string>();
+  const policy = {
+    trustLocalClock: options.trustLocalClock === true,
+    maxSkewMs: options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS,
+  };
+  return (listing: Listing): { nowMs: number; clockSource: ClockSource } => {
+    const decision = decideClock(listing.date, localNow(), policy, gateway);
+    if (decision.kind === 'refuse') throw new GatewayError(decision.error);
+    const { warning } = decision;
+    if (warning !== undefined && !warned.has(decision.source)) {
+      warned.add(decision.source);
+      log.warn({ clock: decision.source }, warning);
     }
-    log.warn(
-      {},
-      'the gateway sent no Date header; ageing groups by the local clock (--trust-local-clock)',
-    );
-    return { nowMs: local, clockSource: 'local' as const };
-  }
-  // Date has 1 s resolution, so only larger differences mean anything.
-  const skew = local - listing.dateMs;
-  if (Math.abs(skew) > CLOCK_SKEW_WARN_MS) {
-    log.warn(
-      { skewMs: skew },
-      `this machine's clock is ${formatDuration(Math.abs(skew))} ${skew > 0 ? 'ahead of' : 'behind'} the gateway's; ages use the gateway's clock`,
-    );
-  }
-  return { nowMs: listing.dateMs, clockSource: 'gateway-date' as const };
+    return { nowMs: decision.nowMs, clockSource: decision.source };
+  };
+}
+
+/** A key listed twice: a Pushgateway cannot do that, so the whole listing is not trusted. */
+function listedTwice(gateway: string, labels: Labels): GatewayError {
+  return new GatewayError(
+    `the listing from ${gateway} shows the group ${formatLabels(labels)} twice, which a Pushgateway never does (each key is one entry of its store), so the listing cannot be trusted (a proxy or cache in between?); nothing was deleted`,
+  );
 }
 
 function logDecision(t: TrackedGroup, log: Log): void {
@@ -280,19 +292,25 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
   const verdicts = new Map<TrackedGroup, RecheckVerdict>();
   // Ages at re-check are measured on this listing's own Date (only confirmation needs no clock).
   let nowMs = 0;
-  await streamCandidates(
-    run,
-    candidates,
-    (t, group) => {
-      // Two listed groups answer to one candidate (two poisoned keys that look alike): keep it.
-      verdicts.set(t, verdicts.has(t) ? 'ambiguous' : recheckVerdict(t, group, nowMs, options));
-      // The archive records the freshest state: this listing's.
-      if (group.raw !== undefined) t.raw = group.raw;
-    },
-    (listing) => {
-      nowMs = clockOf(listing, run.localNow, options, log).nowMs;
-    },
-  );
+  try {
+    await streamCandidates(
+      run,
+      candidates,
+      (t, group) => {
+        // Two listed groups answer to one candidate (two poisoned keys that look alike): keep it.
+        verdicts.set(t, verdicts.has(t) ? 'ambiguous' : recheckVerdict(t, group, nowMs, options));
+        // The archive records the freshest state: this listing's.
+        if (group.raw !== undefined) t.raw = group.raw;
+      },
+      (listing) => {
+        nowMs = run.clockOf(listing).nowMs;
+      },
+    );
+  } catch (err) {
+    // Stopped while re-checking: nothing was sent; markInterrupted keeps every candidate.
+    if (run.hooks.stop?.aborted) return [];
+    throw err;
+  }
   const keep: TrackedGroup[] = [];
   for (const t of candidates) {
     const verdict = verdicts.get(t) ?? 'gone';
@@ -349,7 +367,11 @@ async function streamCandidates(
   const index = candidateIndex(wanted, (t) => t.matchKey);
   const listing = await answer;
   onListing?.(listing);
+  // A duplicate anywhere makes the whole listing suspect, as in the first listing: a candidate
+  // listed twice (once re-pushed, once not) must never be judged on one of its copies.
+  const keys = new DuplicateKeys();
   for await (const group of listing.groups) {
+    if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
     const p = findCandidate(index, group);
     if (p) found(p, group);
   }
@@ -487,6 +509,9 @@ async function deleteOne(
     let queued = false;
     const started = performance.now();
     try {
+      // Given up while waiting for the write window: this DELETE never goes out.
+      if (hooks.abandon?.aborted) throw new Error('not sent: pgsweep is stopping');
+      t.sent = true;
       const res = await client.deleteGroup(p, hooks.abandon);
       queued = res.status === 202;
       return res;
@@ -495,7 +520,6 @@ async function deleteOne(
       window.written(queued);
     }
   };
-  t.sent = true;
   try {
     let res = await send(paths[0] ?? '');
     for (const p of paths.slice(1)) {
@@ -513,6 +537,14 @@ async function deleteOne(
     log.error({ group: formatLabels(t.labels), status: res.status }, `delete failed: ${detail}`);
     return { ok: false, pushedBack };
   } catch (err) {
+    if (hooks.abandon?.aborted) {
+      // Never sent: markInterrupted reports it kept.
+      if (!t.sent) return { ok: false, pushedBack: false };
+      // Abandoned in flight: the gateway may have applied it; "failed" could be false.
+      t.update({ outcome: 'sent', reason: 'interrupted', detail: SENT_UNANSWERED });
+      log.warn({ group: formatLabels(t.labels) }, SENT_UNANSWERED);
+      return { ok: false, pushedBack: false };
+    }
     const detail = (err as Error).message;
     t.update({ outcome: 'failed', reason: 'delete-error', detail });
     log.error({ group: formatLabels(t.labels) }, `delete failed: ${detail}`);
@@ -555,7 +587,12 @@ async function confirm(run: SweepRun, queued: TrackedGroup[], applied: boolean):
       });
     } catch (err) {
       if (signal?.aborted) break;
-      throw err;
+      if (!(err instanceof GatewayError)) throw err;
+      // The DELETEs are out: keep the report and say what is not known, instead of losing it.
+      const detail = `the gateway accepted the DELETE, but the listing to confirm it failed: ${err.message}`;
+      for (const t of pending) t.update({ outcome: 'failed', reason: 'not-confirmed', detail });
+      log.error({ groups: pending.length }, `deletes not confirmed: ${err.message}`);
+      return;
     }
     for (const t of pending) {
       if (still.has(t)) continue;
@@ -584,17 +621,21 @@ async function confirm(run: SweepRun, queued: TrackedGroup[], applied: boolean):
   }
 }
 
-/** After SIGINT/SIGTERM: candidates never sent are kept; sent but unconfirmed ones are failures. */
+/** What a DELETE the gateway accepted, but pgsweep did not see applied, is reported as. */
+const SENT_UNCONFIRMED = 'DELETE accepted (202); pgsweep stopped before confirming it';
+const SENT_UNANSWERED =
+  'DELETE sent; pgsweep stopped before the gateway answered, so it may or may not have been applied';
+
+/**
+ * After SIGINT/SIGTERM: candidates never sent are kept; those whose DELETE the gateway accepted
+ * but that were not confirmed yet are `sent` (the gateway will most likely apply it), never failed.
+ */
 function markInterrupted(results: readonly TrackedGroup[]): void {
   for (const t of results) {
     if (t.path === undefined || t.outcome !== 'failed' || t.reason !== 'not-confirmed') continue;
     t.update(
       t.sent
-        ? {
-            outcome: 'failed',
-            reason: 'interrupted',
-            detail: 'DELETE sent, but pgsweep stopped before confirming it',
-          }
+        ? { outcome: 'sent', reason: 'interrupted', detail: SENT_UNCONFIRMED }
         : {
             outcome: 'kept',
             reason: 'interrupted',
@@ -620,6 +661,7 @@ function summarise(
     kept: count('kept') + quietlyKept,
     skipped: count('skipped'),
     failed: count('failed'),
+    sent: count('sent'),
     durationMs: Math.round(durationMs),
     dryRun,
   };
@@ -634,6 +676,7 @@ export function isNotable(g: Pick<GroupReport, 'stale' | 'outcome' | 'reason'>):
     g.stale ||
     g.outcome === 'skipped' ||
     g.outcome === 'failed' ||
+    g.outcome === 'sent' ||
     g.reason === 'future-push-time' ||
     g.reason === 'interrupted'
   );

@@ -31,6 +31,12 @@ export function boolean(text: string): Result<boolean> {
   return err(`${JSON.stringify(text)} is not a boolean (use true or false)`);
 }
 
+/** A duration that may be 0 (which turns a check off). */
+export function duration(text: string): Result<number> {
+  const parsed = parseDuration(text);
+  return parsed.ok ? ok(parsed.ms) : err(parsed.error);
+}
+
 export function positiveDuration(text: string): Result<number> {
   const parsed = parseDuration(text);
   if (!parsed.ok) return err(parsed.error);

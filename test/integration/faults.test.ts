@@ -412,13 +412,24 @@ describe('more faults from a scripted gateway', () => {
     }
   });
 
-  test('a local clock far from the gateway clock is reported', async () => {
+  test('a local clock far from the gateway clock is refused, or reported with --max-clock-skew 0', async () => {
     const hourAgo = new Date(Date.now() - 3600_000).toUTCString();
     const server = await statefulGateway([validGroup], () => 202, { date: hourAgo }, false);
     try {
-      const result = await runCli(['--url', server.url, '--ttl', '1h', '--dry-run']);
+      const refused = await runCli(['--url', server.url, '--ttl', '1h', '--dry-run']);
+      assert.equal(refused.code, 1, refused.stderr);
+      assertOneLineError(refused.stderr, /differ by (59m59s|1h|1h1s), more than --max-clock-skew/);
+      const result = await runCli([
+        '--url',
+        server.url,
+        '--ttl',
+        '1h',
+        '--dry-run',
+        '--max-clock-skew',
+        '0',
+      ]);
       assert.equal(result.code, 0, result.stderr);
-      assert.match(result.stderr, /this machine's clock is 1h\S* ahead of the gateway's/);
+      assert.match(result.stderr, /this machine's clock is \S+ ahead of the gateway's/);
     } finally {
       await server.close();
     }

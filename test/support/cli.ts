@@ -75,6 +75,7 @@ export interface SweepJson {
     kept: number;
     skipped: number;
     failed: number;
+    sent: number;
     durationMs: number;
     dryRun: boolean;
   };

@@ -10,6 +10,7 @@ import {
   resolveConfig,
   SHORT_TTL_MS,
 } from '../../src/config.ts';
+import { parseConfigFile } from '../../src/config-file.ts';
 import { matchesAny, matchesSelector, type Selector } from '../../src/matchers.ts';
 import { usageError } from './usage-error.ts';
 
@@ -584,5 +585,24 @@ describe('configPath', () => {
     assert.equal(configPath({}, { PGSWEEP_CONFIG: 'b.yaml' }), 'b.yaml');
     assert.equal(configPath({}, { PGSWEEP_CONFIG: '' }), undefined);
     assert.equal(configPath({}, {}), undefined);
+  });
+});
+
+describe('resolveConfig: --max-clock-skew', () => {
+  it('defaults to 30s and reads the flag, its variable and the config file', () => {
+    assert.equal(resolve().maxClockSkewMs, 30_000);
+    assert.equal(resolve({ maxClockSkew: '2m' }).maxClockSkewMs, 120_000);
+    assert.equal(resolve({}, { PGSWEEP_MAX_CLOCK_SKEW: '5s' }).maxClockSkewMs, 5000);
+    const file = parseConfigFile('maxClockSkew: 1h\n', 'pgsweep.yaml');
+    assert.equal(resolveConfig({ ttl: '2h' }, {}, file).maxClockSkewMs, 3_600_000);
+  });
+
+  it('takes 0 (the check off) but not a bare number or garbage', () => {
+    assert.equal(resolve({ maxClockSkew: '0' }).maxClockSkewMs, 0);
+    usageError(() => resolve({ maxClockSkew: '30' }), /--max-clock-skew: .*did you mean 30s/);
+    usageError(
+      () => resolve({}, { PGSWEEP_MAX_CLOCK_SKEW: 'soon' }),
+      /PGSWEEP_MAX_CLOCK_SKEW: .*not a duration/,
+    );
   });
 });

@@ -94,6 +94,7 @@ describe('self-metrics', () => {
       kept: 6,
       skipped: 1,
       failed,
+      sent: 0,
       durationMs: 1500,
       dryRun: false,
     },

@@ -95,6 +95,7 @@ function summary(over: Partial<SweepSummary> = {}): SweepSummary {
     kept: 3,
     skipped: 2,
     failed: 1,
+    sent: 0,
     durationMs: 1234,
     dryRun: false,
     ...over,
@@ -342,6 +343,7 @@ describe('formatJson with several gateways', () => {
       kept: 4,
       skipped: 2,
       failed: 1,
+      sent: 0,
       durationMs: 2000,
       dryRun: false,
     };
@@ -574,5 +576,55 @@ describe('output in pieces', () => {
     const text = formatTable(run({}, { groups: many }));
     assert.equal(text.split('\n').filter((l) => l.startsWith('deleted')).length, many.length);
     assert.ok([...tableChunks(run({}, { groups: many }))].length > 1);
+  });
+});
+
+describe('an interrupted run with DELETEs sent but not confirmed', () => {
+  const sent: GroupReport = {
+    labels: { job: 'etl_old', run_id: 'r9' },
+    outcome: 'sent',
+    reason: 'interrupted',
+    detail: 'DELETE accepted (202); pgsweep stopped before confirming it',
+    stale: true,
+    ageMs: 40 * HOUR,
+    lastPushMs: NOW_MS - 40 * HOUR,
+    ttlMs: 2 * HOUR,
+    ttlSource: 'default',
+  };
+  const interrupted = run(
+    { interrupted: true },
+    {
+      interrupted: true,
+      groups: [sent],
+      summary: summary({ stale: 1, deleted: 0, failed: 0, sent: 1, kept: 0, skipped: 0 }),
+    },
+  );
+
+  it('is a notable group, listed as sent in the table, with a note and the count', () => {
+    assert.equal(isNotable(sent), true);
+    const table = formatTable(interrupted);
+    assert.match(table, /^sent {5}1d16h\s+2h\s+interrupted\s+\{job="etl_old", run_id="r9"\}$/m);
+    assert.match(table, /^sent: pgsweep stopped after sending these DELETEs/m);
+    assert.match(
+      table,
+      /deleted 0, sent 1 \(not confirmed\), kept 0, skipped 0, failed 0 .*\(interrupted\)/,
+    );
+  });
+
+  it('is in the JSON with its detail and counted in the summaries', () => {
+    const doc = JSON.parse(formatJson(interrupted)) as {
+      summary: SweepSummary;
+      groups: Array<{ outcome: string; reason: string; detail?: string }>;
+    };
+    assert.equal(doc.summary.sent, 1);
+    assert.deepEqual(
+      doc.groups.map((g) => [g.outcome, g.reason, g.detail]),
+      [['sent', 'interrupted', 'DELETE accepted (202); pgsweep stopped before confirming it']],
+    );
+  });
+
+  it('says nothing about sent in a run without any', () => {
+    const table = formatTable(run());
+    assert.doesNotMatch(table, /sent/);
   });
 });
