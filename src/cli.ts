@@ -456,7 +456,12 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
 }
 
 function fail(message: string): void {
-  process.stderr.write(`pgsweep: error: ${message}\n`);
+  // One line whatever a user's value held: a line break in it must not start a second line.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we escape
+  const line = message.replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  process.stderr.write(`pgsweep: error: ${line}\n`);
 }
 
 function noColor(): boolean {
