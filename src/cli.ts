@@ -4,7 +4,6 @@
  */
 
 import { setMaxListeners } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { type Archive, openArchive } from './archive.ts';
@@ -20,10 +19,10 @@ import {
   resolveConfig,
 } from './config.ts';
 import { parseConfigFile } from './config-file.ts';
-import { type RequestSettings, requestSettings } from './credentials.ts';
+import { type RequestSettings, readSecretFile, requestSettings } from './credentials.ts';
 import { doctorGateway } from './doctor.ts';
 import { formatDuration } from './duration.ts';
-import { ExitCode, type ExitCodeValue, PgsweepError, UsageError } from './errors.ts';
+import { ExitCode, type ExitCodeValue, PgsweepError } from './errors.ts';
 import { createProbe, type Probe, type ProbeOptions } from './http-probe.ts';
 import { inspectGateway } from './inspect.ts';
 import type { Log } from './log.ts';
@@ -40,6 +39,8 @@ import {
   totalSummary,
 } from './output.ts';
 import { createProgress } from './progress.ts';
+import { checkProxyEnv } from './proxy-env.ts';
+import { MAX_CONFIG_BYTES, readUserText, showPath } from './read-user-file.ts';
 import { redact, redactLines, redactMessage, registerProxySecrets } from './redact.ts';
 import {
   formatDoctorJson,
@@ -484,7 +485,12 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
 }
 
 function fail(message: string): void {
-  process.stderr.write(redactMessage(`pgsweep: error: ${message}\n`));
+  // One line whatever a user's value held: a line break in it must not start a second line.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we escape
+  const line = redactMessage(message).replace(/[\x00-\x08\x0a-\x1f\x7f]/g, (c) =>
+    c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  process.stderr.write(`pgsweep: error: ${line}\n`);
 }
 
 /**
@@ -509,16 +515,14 @@ function noColor(): boolean {
 
 function loadConfig(flags: FlagValues, command: CommandName): Config {
   const path = configPath(flags, process.env);
-  if (path === undefined) return resolveConfig(flags, process.env, undefined, command);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new UsageError(
-      `cannot read --config ${path} (${(err as { code?: string }).code ?? 'error'})`,
-    );
-  }
-  return resolveConfig(flags, process.env, parseConfigFile(text, path), command);
+  const file =
+    path === undefined
+      ? undefined
+      : parseConfigFile(readUserText(path, '--config', MAX_CONFIG_BYTES), showPath(path));
+  const config = resolveConfig(flags, process.env, file, command);
+  // Before any request: undici would otherwise fail on a bad proxy URL mid-run.
+  checkProxyEnv(process.env);
+  return config;
 }
 
 /** SIGINT/SIGTERM: stop starting requests at once, abandon those in flight a little later. */
@@ -673,7 +677,7 @@ async function run(config: Config): Promise<ExitCodeValue> {
   for (const warning of config.warnings) log.warn({}, warning);
   const signals = watchSignals(log);
   // Read secrets and certificates once up front, so a bad path is a usage error before any request.
-  const request = requestSettings(config, (p) => readFileSync(p));
+  const request = requestSettings(config, readSecretFile);
   // Opened before any request, so an unwritable archive is a usage error and nothing is deleted.
   const archive =
     config.archiveFile && !config.dryRun ? openArchive(config.archiveFile, log) : undefined;
@@ -904,7 +908,7 @@ async function runInspect(config: Config): Promise<ExitCodeValue> {
   const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
   for (const warning of config.warnings) log.warn({}, warning);
   const signals = watchSignals(log);
-  const request = requestSettings(config, (p) => readFileSync(p));
+  const request = requestSettings(config, readSecretFile);
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
     inspectGateway(client, probe, gwLog, signals.abandon),
   );
@@ -921,7 +925,7 @@ async function runDoctor(config: Config): Promise<ExitCodeValue> {
   const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
   for (const warning of config.warnings) log.warn({}, warning);
   const signals = watchSignals(log);
-  const request = requestSettings(config, (p) => readFileSync(p));
+  const request = requestSettings(config, readSecretFile);
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
     doctorGateway(client, probe, { fix: config.fix, confirmTimeoutMs: config.timeoutMs }, gwLog, {
       stop: signals.stop,

@@ -17,6 +17,7 @@ import {
   ListingFormatError,
   ListingLimitError,
 } from './listing.ts';
+import { checkProxyEnv } from './proxy-env.ts';
 import { Agent, EnvHttpProxyAgent, errors } from './undici-core.ts';
 import type { BarrierOutcome } from './write-window.ts';
 
@@ -206,6 +207,7 @@ export function createTransport(options: {
   // Without a proxy variable EnvHttpProxyAgent sends everything direct anyway, yet it parses the
   // origin and re-reads NO_PROXY for every request (20 ms of a 20k-group sweep's profile for the
   // NO_PROXY reads alone).
+  if (proxyConfigured(process.env)) checkProxyEnv(process.env);
   const agent = proxyConfigured(process.env)
     ? // requestTls is used for the target when tunnelling through HTTPS_PROXY.
       new EnvHttpProxyAgent({ ...agentOptions, requestTls: tlsOptions })

@@ -96,20 +96,90 @@ export interface ConfigFile {
   where(key: string): string;
 }
 
+/** pgsweep's settings nest three deep at most (rules[0].selector); anything far deeper is hostile. */
+const MAX_DEPTH = 16;
+/** yaml's own default: more alias expansions than this is an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+/** Problems listed in one error line; the rest are counted. */
+const MAX_PROBLEMS = 5;
+
+function listProblems(all: readonly string[]): string {
+  const problems = [...new Set(all)];
+  const shown = problems.slice(0, MAX_PROBLEMS).join('; ');
+  const more = problems.length - MAX_PROBLEMS;
+  return more > 0 ? `${shown}; and ${more} more` : shown;
+}
+
+/**
+ * Open brackets allowed at once, counted without regard to quoting: settings need a handful, and
+ * yaml spends most of a second recovering from a file of nothing but `[`.
+ */
+const MAX_OPEN_BRACKETS = 100;
+
+function checkBrackets(text: string, path: string): void {
+  let open = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) open++;
+    else if ((c === 0x5d || c === 0x7d) && open > 0) open--;
+    if (open > MAX_OPEN_BRACKETS) {
+      throw new UsageError(
+        `config file ${path}: more than ${MAX_OPEN_BRACKETS} brackets open at once; is it the right file?`,
+      );
+    }
+  }
+}
+
 export function parseConfigFile(text: string, path: string): ConfigFile {
-  const { isMap, isScalar, LineCounter, parseDocument } = yamlModule();
+  checkBrackets(text, path);
+  const { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument } = yamlModule();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // logLevel 'error': yaml would otherwise print warnings (e.g. on map keys) to stderr itself.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });
   const lineOf = (offset: number | undefined) =>
     offset === undefined ? '' : `:${lineCounter.linePos(offset).line}`;
 
   if (doc.errors.length > 0) {
     const problems = doc.errors.map(
-      (e) => `${path}${lineOf(e.pos[0])}: ${e.message.split('\n')[0]}`,
+      (e) =>
+        `${path}${lineOf(e.pos[0])}: ${e.code === 'RESOURCE_EXHAUSTION' ? 'nested too deeply' : e.message.split('\n')[0]}`,
     );
-    throw new UsageError(`config file is not valid YAML or JSON: ${problems.join('; ')}`);
+    throw new UsageError(`config file is not valid YAML or JSON: ${listProblems(problems)}`);
   }
-  const data: unknown = doc.toJS() ?? {};
+  // Walked without recursion before toJS: toJS recurses (a deep file overflows the stack) and turns
+  // a map used as a key into a string, which for nested keys grows without bound.
+  const pending: Array<{ node: unknown; depth: number }> = [{ node: doc.contents, depth: 0 }];
+  for (let item = pending.pop(); item !== undefined; item = pending.pop()) {
+    const { node, depth } = item;
+    if (!isCollection(node)) continue;
+    const at = `${path}${lineOf(node.range?.[0])}`;
+    if (depth >= MAX_DEPTH) {
+      throw new UsageError(`config file ${at}: nested deeper than ${MAX_DEPTH} levels`);
+    }
+    for (const entry of node.items) {
+      if (isPair(entry)) {
+        if (!isScalar(entry.key)) {
+          const keyAt = `${path}${lineOf((entry.key as { range?: number[] } | null)?.range?.[0] ?? node.range?.[0])}`;
+          throw new UsageError(
+            `config file ${keyAt}: a setting name must be a plain word, not a list or map`,
+          );
+        }
+        pending.push({ node: entry.value, depth: depth + 1 });
+      } else pending.push({ node: entry, depth: depth + 1 });
+    }
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    // yaml throws a ReferenceError for an alias bomb ("Excessive alias count ...").
+    const bomb = /alias/i.test((err as Error).message);
+    throw new UsageError(
+      bomb
+        ? `config file ${path}: its YAML aliases expand more than ${MAX_ALIAS_COUNT} times; write the values out instead`
+        : `config file ${path} cannot be read as settings: ${(err as Error).message.split('\n')[0]}`,
+    );
+  }
 
   /** Offset of the node at `keys` (or its nearest existing parent), or of the key `key` in it. */
   const locate = (keys: readonly PropertyKey[], key?: string): number | undefined => {
@@ -158,7 +228,7 @@ export function parseConfigFile(text: string, path: string): ConfigFile {
     const problems = parsed.error.issues.flatMap((issue) => describe(issue));
     const count = problems.length;
     throw new UsageError(
-      `config file has ${count} problem${count === 1 ? '' : 's'}: ${problems.join('; ')}`,
+      `config file has ${count} problem${count === 1 ? '' : 's'}: ${listProblems(problems)}`,
     );
   }
   return {

@@ -6,23 +6,32 @@
 import type { TlsMaterial } from './client.ts';
 import type { Config, SecretRef } from './config.ts';
 import { UsageError } from './errors.ts';
+import { MAX_SECRET_BYTES, readUserFile, showPath, UserFileError } from './read-user-file.ts';
 import { registerHeaderSecret, registerSecret } from './redact.ts';
 
 export type ReadFile = (path: string) => Buffer;
+
+/** The real reader: a regular file of at most 1 MiB (never a FIFO or device that could hang). */
+export const readSecretFile: ReadFile = (path) => readUserFile(path, MAX_SECRET_BYTES);
 
 function readOrFail(read: ReadFile, path: string, what: string): Buffer {
   try {
     return read(path);
   } catch (err) {
-    const code = (err as { code?: string }).code;
+    const reason =
+      err instanceof UserFileError ? err.reason : ((err as { code?: string }).code ?? '');
+    // An errno code (ENOENT, EACCES) is about the path; the rest says what the file is.
+    const hint =
+      reason === '' || /^E[A-Z]+$/.test(reason) ? ': check the path and permissions' : '';
     throw new UsageError(
-      `cannot read ${what} ${path}${code ? ` (${code})` : ''}: check the path and permissions`,
+      `cannot read ${what} ${showPath(path)}${reason ? ` (${reason})` : ''}${hint}`,
     );
   }
 }
 
 function secretValue(ref: SecretRef, read: ReadFile, what: string): string {
-  const source = ref.kind === 'env' ? ref.name : `${what} file ${ref.path} (from ${ref.from})`;
+  const source =
+    ref.kind === 'env' ? ref.name : `${what} file ${showPath(ref.path)} (from ${ref.from})`;
   const raw =
     ref.kind === 'env'
       ? ref.value

@@ -17,3 +17,5 @@ export const zodModule = (): typeof import('zod') => load('zod') as typeof impor
 
 export const pinoPrettyModule = (): typeof import('pino-pretty') =>
   load('pino-pretty') as typeof import('pino-pretty');
+
+export const re2jsModule = (): typeof import('re2js') => load('re2js') as typeof import('re2js');

@@ -1,7 +1,11 @@
 /**
  * PromQL-style label matchers for --selector/--exclude:
- * `{job=~"etl_.*", env!="prod"}` (braces optional). Regexes are fully anchored, as in Prometheus.
+ * `{job=~"etl_.*", env!="prod"}` (braces optional). Regexes follow Prometheus 3: RE2 syntax, fully
+ * anchored, `.` matching newlines, and matched in linear time (RE2), so a label value a pusher
+ * controls cannot stall a run the way a backtracking RegExp can.
  */
+import { re2jsModule } from './lazy-require.ts';
+
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
 export interface Matcher {
@@ -9,7 +13,12 @@ export interface Matcher {
   readonly op: MatchOp;
   readonly value: string;
   /** Present for regex operators: the anchored expression. */
-  readonly regex?: RegExp;
+  readonly regex?: LabelRegex;
+}
+
+/** A compiled label regex; `test` is true when the whole value matches. */
+export interface LabelRegex {
+  test(value: string): boolean;
 }
 
 /** All matchers must hold (AND). */
@@ -85,7 +94,7 @@ export function parseSelector(input: string): Selector {
     pos += (op as MatchOp).length;
     skipSpace();
     const value = readString();
-    matchers.push(makeMatcher(name, op as MatchOp, value));
+    matchers.push(makeMatcher(name, op as MatchOp, value, input));
     skipSpace();
     if (src[pos] === ',') {
       pos++;
@@ -148,28 +157,32 @@ export function parseSelector(input: string): Selector {
   }
 }
 
-/** JavaScript regex features RE2 (and so Prometheus) rejects: lookaround and backreferences. */
-const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k</;
+/** What RE2 refuses that users bring from PCRE or JavaScript, for a hint in the error. */
+const NOT_RE2 = /\(\?<?[=!]|\\[1-9]|\\k<|\\Z/;
 
-function makeMatcher(name: string, op: MatchOp, value: string): Matcher {
+/**
+ * Compiles as Prometheus 3 does (model/labels/regexp.go, NewFastRegexMatcher): the value must
+ * parse as an RE2 expression on its own, then `^(?s:value)$` is matched. Checking the value
+ * alone first keeps `a)|(b` from escaping the anchors, as Prometheus refuses it too.
+ */
+function makeMatcher(name: string, op: MatchOp, value: string, selector: string): Matcher {
   if (op === '=' || op === '!=') return { name, op, value };
-  const invalid = (why: string): never => {
-    throw new MatcherSyntaxError(
-      `invalid regular expression ${JSON.stringify(value)} for label "${name}": ${why}`,
-    );
-  };
-  if (NOT_RE2.test(value)) invalid('lookaround and backreferences are not supported by Prometheus');
-  // RE2's leading (?i) has no inline equivalent in Node 20's RegExp: map it to the flag.
-  const caseless = value.startsWith('(?i)');
-  const body = caseless ? value.slice(4) : value;
-  // `u`: `.` and classes work on code points, as in RE2; `s`: Prometheus anchors as ^(?s:re)$.
-  const flags = caseless ? 'sui' : 'su';
+  const { RE2JS, RE2JSException, RE2JSSyntaxException } = re2jsModule();
   try {
-    // Compiled alone first so a value such as `a)|(b` cannot escape the anchors below.
-    new RegExp(body, flags);
-    return { name, op, value, regex: new RegExp(`^(?:${body})$`, flags) };
+    RE2JS.compile(value);
+    return { name, op, value, regex: RE2JS.compile(`^(?s:${value})$`) };
   } catch (err) {
-    return invalid((err as Error).message);
+    if (!(err instanceof RE2JSException)) throw err;
+    const why =
+      err instanceof RE2JSSyntaxException
+        ? `${err.getDescription()}${err.getPattern() ? `: ${JSON.stringify(err.getPattern())}` : ''}`
+        : err.message;
+    const hint = NOT_RE2.test(value)
+      ? ' (Prometheus regexes use RE2 syntax: no lookaround, backreferences or \\Z)'
+      : '';
+    throw new MatcherSyntaxError(
+      `invalid regular expression ${JSON.stringify(value)} for label "${name}" in selector ${JSON.stringify(selector)}: ${why}${hint}`,
+    );
   }
 }
 

@@ -278,6 +278,90 @@ describe('parseConfigFile: problems', () => {
   });
 });
 
+describe('parseConfigFile: hostile files', () => {
+  /** Runs `fn`, which must throw a UsageError matching `message`, within `ms`. */
+  function quickUsageError(fn: () => unknown, message: RegExp, ms = 1000): void {
+    const started = performance.now();
+    const e = usageError(fn, message);
+    const elapsed = performance.now() - started;
+    assert.ok(elapsed < ms, `took ${elapsed.toFixed(0)} ms`);
+    assert.ok(!e.message.includes('\n'), `not one line: ${e.message}`);
+  }
+
+  it('refuses an alias bomb with a usage error naming the file', () => {
+    // Bug probe: yaml's toJS throws a ReferenceError, which reached "please report this".
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++) {
+      const [prev, name] = [String.fromCharCode(96 + i), String.fromCharCode(97 + i)];
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    }
+    quickUsageError(
+      () => parseConfigFile(lines(...levels), PATH),
+      /^config file pgsweep\.yaml: its YAML aliases expand more than 100 times/,
+    );
+  });
+
+  it('still allows a few aliases', () => {
+    const f = parseConfigFile(lines('selectors: &s [\'{job="a"}\']', 'excludes: *s'), PATH);
+    assert.equal(f.values.excludes?.length, 1);
+  });
+
+  it('refuses a map or list used as a key, which toJS would stringify without bound', () => {
+    // Bug probe: 500 nested "? " took minutes in toJS (and yaml printed a warning to stderr).
+    quickUsageError(
+      () => parseConfigFile('? '.repeat(500), PATH),
+      /^config file pgsweep\.yaml:1: a setting name must be a plain word/,
+    );
+    quickUsageError(
+      () => parseConfigFile(lines('headers:', '  [a]: b'), PATH),
+      /pgsweep\.yaml:2: a setting name must be a plain word/,
+    );
+  });
+
+  it('refuses deep nesting quickly, in flow and block style', () => {
+    quickUsageError(() => parseConfigFile('['.repeat(60_000), PATH), /more than 100 brackets open/);
+    quickUsageError(() => parseConfigFile('{a: '.repeat(16_000), PATH), /more than 100 brackets/);
+    quickUsageError(() => parseConfigFile('- '.repeat(30_000), PATH), /nested too deeply/);
+    quickUsageError(
+      () =>
+        parseConfigFile(
+          Array.from({ length: 20 }, (_, i) => `${'  '.repeat(i)}a:`).join('\n'),
+          PATH,
+        ),
+      /nested deeper than 16 levels/,
+    );
+  });
+
+  it('lists at most five problems, once each, and counts the rest', () => {
+    const e = usageError(() => parseConfigFile('a: '.repeat(20_000), PATH));
+    assert.ok(e.message.length < 1000, e.message);
+    const many = usageError(() =>
+      parseConfigFile(lines(...Array.from({ length: 40 }, (_, i) => `k${i}: 1`)), PATH),
+    );
+    assert.match(many.message, /; and 35 more$/);
+  });
+
+  it('refuses duplicate keys and a __proto__ key', () => {
+    usageError(
+      () => parseConfigFile(lines('ttl: 2h', 'ttl: 3h'), PATH),
+      /:2: Map keys must be unique/,
+    );
+    usageError(
+      () => parseConfigFile('{"__proto__": {"ttl": "1h"}, "ttl": "2h"}', PATH),
+      /unknown setting "__proto__"/,
+    );
+    assert.equal(({} as Record<string, unknown>).ttl, undefined);
+  });
+
+  it('refuses binary garbage and NUL bytes as YAML errors, not crashes', () => {
+    const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)).toString(
+      'latin1',
+    );
+    usageError(() => parseConfigFile(garbage, PATH), /^config file/);
+    usageError(() => parseConfigFile('ttl: 2h\0\0', PATH), /^config file/);
+  });
+});
+
 describe('resolveConfig with a config file', () => {
   const full = parseConfigFile(FULL_YAML, PATH);
 

@@ -85,7 +85,7 @@ describe('parseSelector', () => {
   it('compiles a regex only for regex operators', () => {
     const [eq, re] = parseSelector('{a="x", b=~"y"}');
     assert.equal(eq?.regex, undefined);
-    assert.ok(re?.regex instanceof RegExp);
+    assert.equal(typeof re?.regex?.test, 'function');
   });
 
   it('rejects an empty selector', () => {
@@ -214,6 +214,83 @@ describe('matchesSelector', () => {
   it('gives the same answer when called repeatedly (no regex state)', () => {
     const sel = parseSelector('{job=~"etl.*"}');
     for (let i = 0; i < 3; i++) assert.equal(matchesSelector({ job: 'etl_1' }, sel), true);
+  });
+});
+
+describe('Prometheus (RE2) regex semantics', () => {
+  it('matches a catastrophic-backtracking pattern against a hostile 50k-character value in linear time', () => {
+    // Bug probe: JavaScript's backtracking RegExp takes exponential time here (minutes and more).
+    const hostile = `${'a'.repeat(50_000)}!`;
+    for (const selector of ['{job=~"(a+)+$"}', '{job=~"(a|a)*b"}', '{job=~"(.*a){20}"}']) {
+      const compiled = parseSelector(selector);
+      const started = performance.now();
+      assert.equal(matchesSelector({ job: hostile }, compiled), false, selector);
+      const elapsed = performance.now() - started;
+      assert.ok(elapsed < 500, `${selector} took ${elapsed.toFixed(0)} ms on a hostile value`);
+    }
+    assert.equal(matches('{job=~"(a+)+$"}', { job: 'a'.repeat(50_000) }), true);
+  });
+
+  it('refuses what Prometheus refuses (lookaround, backreferences, \\Z), naming the selector', () => {
+    for (const pattern of ['(a)\\1', '(?=a)', '(?!a)', '(?<=a)', '(?<!a)', '\\Z', '\\k<x>']) {
+      const selector = `{job=~\`${pattern}\`}`;
+      syntaxError(selector, /invalid regular expression/);
+      syntaxError(selector, /RE2 syntax: no lookaround, backreferences or \\Z/);
+      assert.throws(
+        () => parseSelector(selector),
+        (e: Error) => e.message.includes(`in selector ${JSON.stringify(selector)}`),
+      );
+    }
+  });
+
+  it('refuses JavaScript-only syntax and repeat counts over 1000, as RE2 does', () => {
+    // Bug probe: each of these compiles as a JavaScript RegExp, but Prometheus rejects the selector.
+    syntaxError('{job=~`\\u0041`}', /invalid escape sequence/);
+    syntaxError('{job=~`\\cA`}', /invalid escape sequence/);
+    syntaxError('{job=~"a{1001}"}', /invalid repeat count/);
+    syntaxError('{job=~"a**"}', /invalid nested repetition operator/);
+  });
+
+  it('accepts RE2-only syntax', () => {
+    // Bug probe: none of these is valid in a JavaScript RegExp with the `u` flag.
+    assert.equal(matches('{job=~"(?i)abc"}', { job: 'aBC' }), true);
+    assert.equal(matches('{job=~"a(?i)bc"}', { job: 'aBC' }), true);
+    assert.equal(matches('{job=~"a(?i)bc"}', { job: 'ABC' }), false);
+    assert.equal(matches('{job=~`\\pL+`}', { job: 'héllo' }), true);
+    assert.equal(matches('{job=~`\\pL+`}', { job: 'h3llo' }), false);
+    assert.equal(matches('{job=~`\\p{Greek}+`}', { job: 'αβγ' }), true);
+    assert.equal(matches('{job=~"[[:alpha:]]+"}', { job: 'abc' }), true);
+    assert.equal(matches('{job=~"[[:alpha:]]+"}', { job: 'ab1' }), false);
+    assert.equal(matches('{job=~"(?P<name>a)b"}', { job: 'ab' }), true);
+    assert.equal(matches('{job=~`\\Qa.b\\E`}', { job: 'a.b' }), true);
+    assert.equal(matches('{job=~`\\Qa.b\\E`}', { job: 'axb' }), false);
+    assert.equal(matches('{job=~`\\x{41}`}', { job: 'A' }), true);
+    assert.equal(matches('{job=~`\\Aab\\z`}', { job: 'ab' }), true);
+  });
+
+  it('anchors the whole expression: a prefix, a suffix or one side of an alternation is not enough', () => {
+    assert.equal(matches('{job=~"a"}', { job: 'ba' }), false);
+    assert.equal(matches('{job=~"a"}', { job: 'ab' }), false);
+    assert.equal(matches('{job=~"a|b"}', { job: 'ab' }), false);
+    assert.equal(matches('{job=~"a|ab"}', { job: 'ab' }), true);
+    assert.equal(matches('{job!~"a|b"}', { job: 'ab' }), true);
+    // `$` is the end of the text only, not before a trailing newline (RE2, unlike PCRE).
+    assert.equal(matches('{job=~"a$"}', { job: 'a\n' }), false);
+    assert.equal(matches('{job=~"(?m)a$"}', { job: 'a\n' }), false);
+  });
+
+  it('lets "." and negated classes match a newline, as Prometheus 3 does', () => {
+    assert.equal(matches('{job=~"."}', { job: '\n' }), true);
+    assert.equal(matches('{job=~".*"}', { job: 'a\nb\n' }), true);
+    assert.equal(matches('{job=~"[^a]"}', { job: '\n' }), true);
+    // (?-s) inside the expression still turns it off, as in Go.
+    assert.equal(matches('{job=~"(?-s:.)"}', { job: '\n' }), false);
+  });
+
+  it('matches the empty pattern only against the empty (or missing) value', () => {
+    assert.equal(matches('{job=~""}', { job: '' }), true);
+    assert.equal(matches('{job=~""}', { job: 'x' }), false);
+    assert.equal(matches('{instance=~""}', { job: 'x' }), true);
   });
 });
 
