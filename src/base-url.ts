@@ -9,6 +9,13 @@ export function parseBaseUrl(
 ): { origin: string; basePath: string; href: string } {
   // Never echo userinfo, a query or a fragment: they are where URLs carry secrets.
   const shown = redactUrl(raw);
+  // The URL parser silently drops tabs and newlines, so a value holding them names another URL.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we refuse
+  if (/[\x00-\x1f\x7f]/.test(raw)) {
+    throw new UsageError(
+      `${from} holds a control character (a tab or line break?): give one URL, e.g. http://pushgateway:9091`,
+    );
+  }
   let url: URL;
   try {
     url = new URL(raw);

@@ -117,7 +117,7 @@ test('values.yaml defaults: restricted security, Forbid, a 15-minute schedule, 2
   assert.equal(values.sweep.dryRun, false);
   assert.deepEqual(values.sweep.selectors, []);
   assert.equal(values.cronjob.schedule, '*/15 * * * *');
-  assert.equal(values.cronjob.concurrencyPolicy, 'Forbid');
+  assert.equal(values.cronjob.concurrencyPolicy, undefined, 'overlap is never a value');
   assert.equal(values.cronjob.activeDeadlineSeconds, 600);
   assert.equal(values.image.tag, '', 'the tag follows appVersion');
   assert.equal(values.podSecurityContext.runAsUser, 65532);

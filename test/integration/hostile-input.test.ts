@@ -271,11 +271,15 @@ const cases: Case[] = [
     error: /--url/,
   },
   {
-    // The URL parser drops tabs and newlines, so this is http://127.0.0.1:9/: nothing listens.
+    // The URL parser would drop the newline and go to http://127.0.0.1:9/.
     name: '--url: a newline',
     args: () => ['--url', 'http://127.0.0.1\n:9', '--ttl', '2h', '--dry-run'],
-    code: 1,
-    error: /connection refused/,
+    error: /--url:? holds a control character/,
+  },
+  {
+    name: '--url: a tab',
+    args: () => ['--url', 'http://pushgate\tway:9091', '--ttl', '2h', '--dry-run'],
+    error: /--url:? holds a control character/,
   },
   {
     name: '--url: credentials',
