@@ -168,6 +168,12 @@ const OPTIONS = {
       'fail if the whole listing is larger, e.g. 4GiB',
       `(default: ${DEFAULTS.maxListingBytes})`,
     ),
+  maxGroups: () =>
+    withEnv(
+      '--max-groups <n>',
+      'fail if the listing holds more groups',
+      `(default: ${DEFAULTS.maxGroups})`,
+    ),
   archiveFile: () =>
     withEnv(
       '--archive-file <path>',
@@ -246,6 +252,7 @@ const SWEEP_OPTIONS: readonly OptionName[] = [
   'timeout',
   'maxGroupBytes',
   'maxListingBytes',
+  'maxGroups',
   'listing',
   'archiveFile',
   'logLevel',
@@ -273,6 +280,7 @@ const SHARED_OPTIONS: ReadonlySet<OptionName> = new Set([
   'timeout',
   'maxGroupBytes',
   'maxListingBytes',
+  'maxGroups',
   'logLevel',
 ]);
 
@@ -576,6 +584,7 @@ async function sweepOne(
     keepRaw: archive !== undefined,
     maxGroupBytes: config.maxGroupBytes,
     maxListingBytes: config.maxListingBytes,
+    maxGroups: config.maxGroups,
   });
   // The web UI and /api/v1/status, opened only if a stale group's key needs them.
   let probe: Probe | undefined;
@@ -868,6 +877,7 @@ async function eachGateway<R>(
       tls: request.tls,
       maxGroupBytes: config.maxGroupBytes,
       maxListingBytes: config.maxListingBytes,
+      maxGroups: config.maxGroups,
     });
     const probe = createProbe(probeOptions(url, config, request));
     const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;

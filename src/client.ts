@@ -90,6 +90,8 @@ export interface ClientOptions {
   /** Largest group (text listing: line) and whole listing body accepted (--max-*-bytes). */
   readonly maxGroupBytes?: number;
   readonly maxListingBytes?: number;
+  /** --max-groups: a listing with more groups fails. */
+  readonly maxGroups?: number;
 }
 
 /** The request took longer than --timeout as a whole (headers and body). */
@@ -309,10 +311,22 @@ export function createClient(options: ClientOptions): GatewayClient {
         mode === 'json'
           ? createListingParser({ keepRaw: options.keepRaw === true, ...limits })
           : createExpositionParser(limits);
+      const maxGroups = options.maxGroups ?? Number.POSITIVE_INFINITY;
+      let count = 0;
+      const tooMany = () =>
+        new GatewayError(
+          `the listing from ${target} holds more than --max-groups ${maxGroups} groups; nothing was deleted (raise --max-groups if the gateway really holds that many)`,
+        );
       async function* groups(): AsyncGenerator<ListedGroup> {
         try {
-          for await (const chunk of res.body) yield* parser.push(chunk as Buffer);
+          for await (const chunk of res.body) {
+            for (const group of parser.push(chunk as Buffer)) {
+              if (++count > maxGroups) throw tooMany();
+              yield group;
+            }
+          }
         } catch (err) {
+          if (err instanceof GatewayError) throw err;
           if (err instanceof ListingLimitError) throw new GatewayError(describeLimit(err, target));
           if (err instanceof ListingFormatError) {
             throw new GatewayError(
@@ -335,7 +349,10 @@ export function createClient(options: ClientOptions): GatewayClient {
           const end = parser.finish();
           stats.bytes = end.bytes;
           stats.groups = end.groups;
-          yield* end.rest;
+          for (const group of end.rest) {
+            if (++count > maxGroups) throw tooMany();
+            yield group;
+          }
         } catch (err) {
           if (err instanceof ListingFormatError) {
             throw new GatewayError(

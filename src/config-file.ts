@@ -51,6 +51,7 @@ function buildFileSchema(zod: typeof z) {
     // A size with a unit ("16MiB") or a number of bytes.
     maxGroupBytes: zod.union([zod.number().int().positive(), checked(v.byteSize)]).optional(),
     maxListingBytes: zod.union([zod.number().int().positive(), checked(v.byteSize)]).optional(),
+    maxGroups: zod.number().int().min(1).optional(),
     logLevel: zod.enum(LOG_LEVELS).optional(),
     listing: zod.enum(LISTING_MODES).optional(),
     archiveFile: checked(v.nonEmpty).optional(),

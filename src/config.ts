@@ -30,6 +30,9 @@ export const DEFAULTS = {
   maxGroupBytes: '16MiB',
   // 100k batch-job groups list as about 220 MB (JSON) or 245 MB (text): room for 4 times that.
   maxListingBytes: '1GiB',
+  // About 300 bytes of pgsweep's memory per stale group: bounds a listing of tiny groups that
+  // --max-listing-bytes alone would let reach millions (README: Bounds).
+  maxGroups: 1_000_000,
   // README, Clocks: far above NTP error and Date's 1 s resolution, far below real TTLs.
   maxClockSkew: '30s',
 } as const;
@@ -52,6 +55,7 @@ export interface FlagValues {
   timeout?: string;
   maxGroupBytes?: string;
   maxListingBytes?: string;
+  maxGroups?: string;
   logLevel?: string;
   listing?: string;
   archiveFile?: string;
@@ -121,6 +125,7 @@ export interface Config {
   /** Caps on one listed group (text listing: one line) and on the whole listing body. */
   readonly maxGroupBytes: number;
   readonly maxListingBytes: number;
+  readonly maxGroups: number;
   readonly logLevel: LogLevel;
   readonly listing: ListingMode;
   /** Where each group's last state goes before it is deleted; `-` for stderr. */
@@ -297,6 +302,9 @@ export function resolveConfig(
     flags.maxListingBytes,
     v.byteSize,
   );
+  const maxGroups = scalar('--max-groups', 'maxGroups', flags.maxGroups, (t) =>
+    v.wholeNumber(t, 1, Number.MAX_SAFE_INTEGER),
+  );
   const output = scalar('--output', 'output', flags.output, v.oneOf(OUTPUT_FORMATS));
   const logLevel = scalar('--log-level', 'logLevel', flags.logLevel, v.oneOf(LOG_LEVELS));
   const listing = scalar('--listing', 'listing', flags.listing, v.oneOf(LISTING_MODES));
@@ -359,6 +367,7 @@ export function resolveConfig(
       maxGroupBytes?.value ?? (v.byteSize(DEFAULTS.maxGroupBytes) as { value: number }).value,
     maxListingBytes:
       maxListingBytes?.value ?? (v.byteSize(DEFAULTS.maxListingBytes) as { value: number }).value,
+    maxGroups: maxGroups?.value ?? DEFAULTS.maxGroups,
     logLevel: logLevel?.value ?? DEFAULTS.logLevel,
     listing: listing?.value ?? DEFAULTS.listing,
     archiveFile: archiveFile?.value,

@@ -205,6 +205,16 @@ describe('caps on the listing', () => {
       error: /larger than --max-group-bytes 1MiB/,
     },
     {
+      name: 'endless tiny groups past --max-groups',
+      args: ['--max-groups', '50000'],
+      respond: (res) => {
+        let n = 0;
+        return endless(res, ENVELOPE, () => `${jsonGroup(`g${n++}`)},`);
+      },
+      error:
+        /the listing from \S+ holds more than --max-groups 50000 groups; nothing was deleted \(raise --max-groups/,
+    },
+    {
       name: 'endless groups past --max-listing-bytes',
       args: ['--max-listing-bytes', '1MiB'],
       respond: (res) => {
