@@ -328,9 +328,10 @@ Examples:
 Checks for: a full write queue (/-/healthy), a listing that crashes, a scrape
 (/metrics) that fails, colliding {job="x"} and {job="x", instance=""} groups,
 never-succeeded (phantom) groups, and keys that are not valid UTF-8.
---fix deletes only never-succeeded groups and the group that crashes the
-listing, each through its exact key, then checks again. It never deletes a
-group that has had a successful push.
+--fix deletes, each through its exact key, then checks again: never-succeeded
+(phantom) groups, the never-succeeded side of a collision, never-succeeded
+groups with invalid UTF-8 keys, and the group that crashes the listing. That
+last group is the only one it deletes after a successful push.
 ${FOOTER}
 Exit codes: 0 healthy (with --fix: at the re-check), 1 problems found or left,
             or a runtime failure, 2 usage error, 130/143 on SIGINT/SIGTERM.
