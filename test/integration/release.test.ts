@@ -179,6 +179,11 @@ test('ci.yml: the same steps as .ci/run (Pushgateway from apt, npm ci, npm test,
       `ci.yml: ${cmd}`,
     );
   }
+  assert.ok(ciRun.includes('bash scripts/systemd-check.sh'), '.ci/run: the systemd example');
+  assert.ok(
+    runs.some((r) => r.endsWith('bash scripts/systemd-check.sh')),
+    'ci.yml: the systemd example',
+  );
 });
 
 // --- The tag check ---------------------------------------------------------------------------
