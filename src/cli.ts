@@ -127,8 +127,14 @@ const OPTIONS = {
   maxDeleteRatio: () =>
     withEnv(
       '--max-delete-ratio <fraction>',
-      'delete nothing if more than this share of all groups would go (checked above 10 deletes)',
+      'delete nothing if the deletes unlike a routine sweep exceed this share of all groups (README: Guards)',
       `(default: ${DEFAULTS.maxDeleteRatio})`,
+    ),
+  guardMinAge: () =>
+    withEnv(
+      '--guard-min-age <duration>',
+      'deletes of groups pushed less than this long ago count towards --max-delete-ratio; 0 = none',
+      `(default: ${DEFAULTS.guardMinAge})`,
     ),
   force: () => withEnv('--force', 'delete even when --max-deletes or --max-delete-ratio trips'),
   trustLocalClock: () =>
@@ -244,6 +250,7 @@ const SWEEP_OPTIONS: readonly OptionName[] = [
   'insecureSkipVerify',
   'maxDeletes',
   'maxDeleteRatio',
+  'guardMinAge',
   'force',
   'trustLocalClock',
   'maxClockSkew',

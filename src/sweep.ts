@@ -177,9 +177,7 @@ export async function sweep(
   );
   await hooks.afterPlan?.(results);
 
-  const guard = options.guards
-    ? guardVerdict(candidates.length, scanned, options.guards)
-    : undefined;
+  const guard = options.guards ? guardVerdict(candidates, scanned, options.guards) : undefined;
   if (guard) {
     if (options.dryRun) log.warn({}, `a real run would stop here: ${guard}`);
     else {
