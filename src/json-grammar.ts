@@ -2,21 +2,15 @@
  * JSON's grammar (RFC 8259, as JSON.parse reads it) one byte at a time, for the listing splitter:
  * a sweep acts only on a well-formed listing, also where the splitter skips the bytes (the metric
  * families it does not read). A stack of open brackets and what may come next; numbers, literals
- * and escapes as small state machines whose state survives a chunk boundary anywhere. The splitter
- * scans string contents itself (most of the bytes, its hot loop); every other byte comes here.
+ * and escapes as small state machines whose state survives a chunk boundary anywhere.
  */
 export class ListingSyntaxError extends Error {}
 
-// What may come next, outside strings.
-const VALUE = 0; // after `:`, after `,` in an array, at the start
-const VALUE_OR_CLOSE = 1; // after `[`
-const NAME = 2; // after `,` in an object
-const NAME_OR_CLOSE = 3; // after `{`
-const COLON = 4; // after a member name
-const AFTER_VALUE = 5; // `,` or the closing bracket (only space once the top value is closed)
-
-const OBJECT = 1;
-const ARRAY = 2;
+// What may come next outside strings, the ones used here (listing-splitter.ts has them all).
+const VALUE = 0;
+const VALUE_OR_CLOSE = 1;
+const COLON = 4;
+const AFTER_VALUE = 5;
 
 // Inside a number: what was read last. The token is over at the first byte that cannot continue it.
 const N_MINUS = 1;
@@ -53,6 +47,41 @@ export function controlInString(b: number, at: number): ListingSyntaxError {
   return syntax(`a raw control byte (${describe(b)}) inside a string`, at);
 }
 
+/**
+ * The first byte below 0x20 in chunk from `from`, or its length. Such bytes may only stand outside
+ * strings, as space, so most chunks have none: 16 bytes are tested at a time. In a word, a byte
+ * is below 0x20 exactly when the high bit of both it and its low 7 bits + 0x60 is clear.
+ */
+export function indexOfControl(chunk: Buffer, from: number): number {
+  const n = chunk.length;
+  let i = from;
+  while (i < n && (chunk.byteOffset + i) % 4 !== 0) {
+    if ((chunk[i] as number) < 0x20) return i;
+    i++;
+  }
+  const words = (n - i) >>> 2;
+  if (words >= 4) {
+    const view = new Int32Array(chunk.buffer, chunk.byteOffset + i, words);
+    let w = 0;
+    for (; w + 4 <= words; w += 4) {
+      const a = view[w] as number;
+      const b = view[w + 1] as number;
+      const c = view[w + 2] as number;
+      const d = view[w + 3] as number;
+      const high =
+        (((a & 0x7f7f7f7f) + 0x60606060) | a) &
+        (((b & 0x7f7f7f7f) + 0x60606060) | b) &
+        (((c & 0x7f7f7f7f) + 0x60606060) | c) &
+        (((d & 0x7f7f7f7f) + 0x60606060) | d) &
+        0x80808080;
+      if (high !== (0x80808080 | 0)) break;
+    }
+    i += w * 4;
+  }
+  for (; i < n; i++) if ((chunk[i] as number) < 0x20) return i;
+  return n;
+}
+
 function isDigit(b: number): boolean {
   return b >= 0x30 && b <= 0x39;
 }
@@ -77,11 +106,17 @@ function nextInNumber(state: number, b: number): number {
   }
 }
 
+/**
+ * The grammar's state between chunks. The splitter keeps `expect`, `level` and `stack` in local
+ * variables while it scans a chunk and checks brackets, quotes and commas itself (its hot loop,
+ * which switches on those bytes anyway); the rarer bytes come here.
+ */
 export class JsonGrammar {
-  private expect = VALUE;
-  /** Open brackets, innermost last (OBJECT or ARRAY); grows as deep as the text nests. */
-  private stack = new Uint8Array(64);
-  private level = 0;
+  /** What may come next: VALUE ... AFTER_VALUE. */
+  expect = VALUE;
+  /** Open brackets (their bytes, `{` or `[`), innermost last; grows as deep as the text nests. */
+  stack: Uint8Array = new Uint8Array(64);
+  level = 0;
   /** Inside a number or literal (its state), or 0. */
   token = 0;
   private literal = '';
@@ -92,9 +127,17 @@ export class JsonGrammar {
     return this.level === 0 && this.token === 0 && this.expect === AFTER_VALUE;
   }
 
+  /** The stack, twice as large. */
+  grow(): Uint8Array {
+    const bigger = new Uint8Array(this.stack.length * 2);
+    bigger.set(this.stack);
+    this.stack = bigger;
+    return bigger;
+  }
+
   /**
    * Byte `b` inside a number or literal: true if it belongs to the token, false if the token
-   * ended before it (the caller then hands `b` on as any other byte outside strings).
+   * ended before it (the caller then reads `b` as any other byte outside strings).
    */
   tokenByte(b: number, at: number): boolean {
     if (this.token === LITERAL) {
@@ -112,58 +155,17 @@ export class JsonGrammar {
     return false;
   }
 
-  // One method per kind of byte outside strings and tokens, small enough for V8 to inline in the
-  // splitter's loop, which already switches on the byte: one dispatch instead of two.
-
-  /** A quote opening a string (the caller scans its inside). */
-  quote(at: number): void {
-    const expect = this.expect;
-    if (expect <= VALUE_OR_CLOSE) this.expect = AFTER_VALUE;
-    else if (expect <= NAME_OR_CLOSE) this.expect = COLON;
-    else throw unexpected(0x22, at);
-  }
-
-  /** `{` or `[`. */
-  open(b: number, at: number): void {
-    if (this.expect > VALUE_OR_CLOSE) throw unexpected(b, at);
-    if (this.level === this.stack.length) {
-      const bigger = new Uint8Array(this.stack.length * 2);
-      bigger.set(this.stack);
-      this.stack = bigger;
-    }
-    const object = b === 0x7b;
-    this.stack[this.level++] = object ? OBJECT : ARRAY;
-    this.expect = object ? NAME_OR_CLOSE : VALUE_OR_CLOSE;
-  }
-
-  /** `}` or `]`: it must close the innermost open bracket, after a value or right after it opened. */
-  close(b: number, at: number): void {
-    const expect = this.expect;
-    const kind = this.level === 0 ? 0 : this.stack[this.level - 1];
-    const ok =
-      b === 0x7d
-        ? kind === OBJECT && (expect === AFTER_VALUE || expect === NAME_OR_CLOSE)
-        : kind === ARRAY && (expect === AFTER_VALUE || expect === VALUE_OR_CLOSE);
-    if (!ok) throw unexpected(b, at);
-    this.level--;
-    this.expect = AFTER_VALUE;
-  }
-
-  comma(at: number): void {
-    if (this.expect !== AFTER_VALUE || this.level === 0) throw unexpected(0x2c, at);
-    this.expect = this.stack[this.level - 1] === OBJECT ? NAME : VALUE;
-  }
-
-  /** Any other byte: space, `:`, or the first byte of a number or literal. */
-  other(b: number, at: number): void {
-    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) return;
+  /**
+   * A byte outside strings other than a quote, bracket or comma: space, `:`, or the first byte of
+   * a number or literal. Returns what may come next.
+   */
+  other(b: number, expect: number, at: number): number {
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) return expect;
     if (b === 0x3a) {
-      if (this.expect !== COLON) throw unexpected(b, at);
-      this.expect = VALUE;
-      return;
+      if (expect !== COLON) throw unexpected(b, at);
+      return VALUE;
     }
-    if (this.expect > VALUE_OR_CLOSE) throw unexpected(b, at);
-    this.expect = AFTER_VALUE;
+    if (expect > VALUE_OR_CLOSE) throw unexpected(b, at);
     if (b === 0x2d) this.token = N_MINUS;
     else if (b === 0x30) this.token = N_ZERO;
     else if (isDigit(b)) this.token = N_INT;
@@ -174,6 +176,7 @@ export class JsonGrammar {
       this.literal = LITERALS[word] as string;
       this.literalAt = 1;
     }
+    return AFTER_VALUE;
   }
 }
 
@@ -187,6 +190,6 @@ function syntax(what: string, at: number): ListingSyntaxError {
   return new ListingSyntaxError(`listing is not valid JSON: ${what} at byte ${at}`);
 }
 
-function unexpected(b: number, at: number): ListingSyntaxError {
+export function unexpected(b: number, at: number): ListingSyntaxError {
   return syntax(`unexpected ${describe(b)}`, at);
 }

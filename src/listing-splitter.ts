@@ -14,12 +14,23 @@
 import {
   controlInString,
   ESCAPE_START,
+  indexOfControl,
   JsonGrammar,
   ListingSyntaxError,
   nextEscape,
+  unexpected,
 } from './json-grammar.ts';
 
 export { ListingSyntaxError };
+
+// What may come next outside strings (json-grammar.ts uses the same values). Literals here, not
+// imports: V8 does not fold an imported binding into a constant, and the loop reads them often.
+const VALUE = 0; // after `:`, after `,` in an array, at the start
+const VALUE_OR_CLOSE = 1; // after `[`
+const NAME = 2; // after `,` in an object
+const NAME_OR_CLOSE = 3; // after `{`
+const COLON = 4; // after a member name
+const AFTER_VALUE = 5; // `,` or a closing bracket (only space once the top value is closed)
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -126,6 +137,11 @@ export class ListingSplitter {
     // Where this chunk starts in the body, for the offset in an error.
     const base = this.bytes - n;
     const grammar = this.grammar;
+    // The grammar's state in locals for the loop; stored back at the end (after a throw the
+    // splitter is not used again).
+    let expect = grammar.expect;
+    let level = grammar.level;
+    let stack = grammar.stack;
     // Where the current skeleton or element segment started in this chunk (-1: none).
     let segment = this.inData && !this.inElement ? -1 : 0;
     if (!this.firstByteSeen && n > 0) {
@@ -182,11 +198,14 @@ export class ListingSplitter {
         // Between elements of "data": find the next element or the closing `]`.
         if (isSpace(b)) continue;
         if (b === COMMA) {
-          grammar.comma(base + i);
+          if (expect !== AFTER_VALUE) throw unexpected(b, base + i);
+          expect = VALUE;
           continue;
         }
         if (b === RBRACKET) {
-          grammar.close(b, base + i);
+          if (expect !== AFTER_VALUE && expect !== VALUE_OR_CLOSE) throw unexpected(b, base + i);
+          level--;
+          expect = AFTER_VALUE;
           this.inData = false; // back in the top-level object, still at depth 1
           segment = i; // `]` starts the next skeleton segment
           continue;
@@ -198,7 +217,9 @@ export class ListingSplitter {
 
       switch (b) {
         case QUOTE:
-          grammar.quote(base + i);
+          if (expect <= VALUE_OR_CLOSE) expect = AFTER_VALUE;
+          else if (expect <= NAME_OR_CLOSE) expect = COLON;
+          else throw unexpected(b, base + i);
           this.inString = true;
           if (this.depth === 1 && !this.inData) {
             this.keyParts = [];
@@ -211,7 +232,10 @@ export class ListingSplitter {
           break;
         case LBRACE:
         case LBRACKET:
-          grammar.open(b, base + i);
+          if (expect > VALUE_OR_CLOSE) throw unexpected(b, base + i);
+          if (level === stack.length) stack = grammar.grow();
+          stack[level++] = b;
+          expect = b === LBRACE ? NAME_OR_CLOSE : VALUE_OR_CLOSE;
           if (
             b === LBRACKET &&
             this.depth === 1 &&
@@ -236,7 +260,16 @@ export class ListingSplitter {
           break;
         case RBRACE:
         case RBRACKET:
-          grammar.close(b, base + i);
+          // It closes the innermost bracket (`{` is `}` - 2, `[` is `]` - 2), after a value or
+          // right after the bracket opened.
+          if (
+            level === 0 ||
+            stack[level - 1] !== b - 2 ||
+            (expect !== AFTER_VALUE && expect !== (b === RBRACE ? NAME_OR_CLOSE : VALUE_OR_CLOSE))
+          )
+            throw unexpected(b, base + i);
+          level--;
+          expect = AFTER_VALUE;
           this.depth--;
           if (this.inElement && !this.scalarElement && this.depth === 1) {
             if (this.memberState === IN_VALUE) this.endMember(this.elementLength + i - segment);
@@ -251,7 +284,8 @@ export class ListingSplitter {
           }
           break;
         case COMMA:
-          grammar.comma(base + i);
+          if (expect !== AFTER_VALUE || level === 0) throw unexpected(b, base + i);
+          expect = stack[level - 1] === LBRACE ? NAME : VALUE;
           if (this.inElement && this.scalarElement && this.depth === 1) {
             this.emit(chunk.subarray(segment, i));
             segment = -1;
@@ -261,9 +295,12 @@ export class ListingSplitter {
           }
           break;
         default:
-          grammar.other(b, base + i);
+          expect = grammar.other(b, expect, base + i);
       }
     }
+
+    grammar.expect = expect;
+    grammar.level = level;
 
     // Carry unfinished segments over to the next chunk.
     if (segment >= 0) {
@@ -360,39 +397,4 @@ function unescapeJson(inside: string): string {
 function indexOrEnd(chunk: Buffer, byte: number, from: number): number {
   const at = chunk.indexOf(byte, from);
   return at < 0 ? chunk.length : at;
-}
-
-/**
- * The first byte below 0x20 in chunk from `from`, or its length. Such bytes may only stand outside
- * strings, as space, so most chunks have none: 16 bytes are tested at a time. In a word, a byte
- * is below 0x20 exactly when the high bit of both it and its low 7 bits + 0x60 is clear.
- */
-function indexOfControl(chunk: Buffer, from: number): number {
-  const n = chunk.length;
-  let i = from;
-  while (i < n && (chunk.byteOffset + i) % 4 !== 0) {
-    if ((chunk[i] as number) < 0x20) return i;
-    i++;
-  }
-  const words = (n - i) >>> 2;
-  if (words >= 4) {
-    const view = new Int32Array(chunk.buffer, chunk.byteOffset + i, words);
-    let w = 0;
-    for (; w + 4 <= words; w += 4) {
-      const a = view[w] as number;
-      const b = view[w + 1] as number;
-      const c = view[w + 2] as number;
-      const d = view[w + 3] as number;
-      const high =
-        (((a & 0x7f7f7f7f) + 0x60606060) | a) &
-        (((b & 0x7f7f7f7f) + 0x60606060) | b) &
-        (((c & 0x7f7f7f7f) + 0x60606060) | c) &
-        (((d & 0x7f7f7f7f) + 0x60606060) | d) &
-        0x80808080;
-      if (high !== (0x80808080 | 0)) break;
-    }
-    i += w * 4;
-  }
-  for (; i < n; i++) if ((chunk[i] as number) < 0x20) return i;
-  return n;
 }
