@@ -4,11 +4,34 @@
  * depth, strings and the top-level `"data"` array. Each element of that array is handed over as its
  * own JSON text, with where each of its members (`"name":value`) lies, so the caller can parse only
  * the few members it reads (the metric families are most of the bytes). Everything else (the
- * "skeleton", e.g. `{"status":"success","data":[]}`) is kept and checked at the end. Bytes that do
- * not form complete JSON (unbalanced, an unterminated string, a cut-off body) make `finish()` throw.
+ * "skeleton", e.g. `{"status":"success","data":[]}`) is kept and checked at the end. Every byte is
+ * checked against JSON's grammar (json-grammar.ts), also in the members it skips: a body JSON.parse
+ * would refuse throws ListingSyntaxError, from `push` where it goes wrong or from `finish()` if it
+ * is cut off.
  *
  * Scanning bytes is safe for UTF-8: multi-byte sequences never contain ASCII structural bytes.
  */
+import {
+  controlInString,
+  ESCAPE_START,
+  indexOfControl,
+  JsonGrammar,
+  ListingSyntaxError,
+  nextEscape,
+  unexpected,
+} from './json-grammar.ts';
+
+export { ListingSyntaxError };
+
+// What may come next outside strings (json-grammar.ts uses the same values). Literals here, not
+// imports: V8 does not fold an imported binding into a constant, and the loop reads them often.
+const VALUE = 0; // after `:`, after `,` in an array, at the start
+const VALUE_OR_CLOSE = 1; // after `[`
+const NAME = 2; // after `,` in an object
+const NAME_OR_CLOSE = 3; // after `{`
+const COLON = 4; // after a member name
+const AFTER_VALUE = 5; // `,` or a closing bracket (only space once the top value is closed)
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const LBRACE = 0x7b;
@@ -21,8 +44,6 @@ const COMMA = 0x2c;
 const MAX_SKELETON_BYTES = 1 << 20;
 /** Top-level keys longer than this are never "data"; only their start is kept. */
 const MAX_KEY_BYTES = 64;
-
-export class ListingSyntaxError extends Error {}
 
 /** Which cap a listing went past: one group (or text line), or the whole body. */
 export type ListingLimit = 'group' | 'listing';
@@ -64,15 +85,6 @@ const EXPECT_NAME = 1;
 const IN_NAME = 2;
 const IN_VALUE = 3;
 
-// Where the scan is between the elements of "data".
-const DATA_FIRST = 0; // after `[`: an element or `]`
-const DATA_AFTER = 1; // after an element: `,` or `]`
-const DATA_NEXT = 2; // after `,`: an element
-
-/** The bytes that may stand outside strings besides `"{}[],`: `:`, space, numbers, literals. */
-const TOKEN_BYTES = new Uint8Array(256);
-for (const c of ':0123456789+-.eE truefalsenull \t\n\r') TOKEN_BYTES[c.charCodeAt(0)] = 1;
-
 function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
@@ -80,7 +92,9 @@ function isSpace(b: number): boolean {
 export class ListingSplitter {
   private depth = 0;
   private inString = false;
-  private escaped = false;
+  /** Inside an escape in a string (json-grammar.ts's nextEscape), or 0. */
+  private escape = 0;
+  private readonly grammar = new JsonGrammar();
   /** Inside the top-level "data" array, between its brackets. */
   private inData = false;
   private inElement = false;
@@ -101,8 +115,6 @@ export class ListingSplitter {
   private firstByteSeen = false;
   /** A "data" array was opened: JSON.parse keeps only the last of repeated members, so refuse. */
   private dataSeen = false;
-  /** Between elements of "data": what may come next (JSON.parse refuses `[,{}]`, `[{}{}]`...). */
-  private dataNext = DATA_FIRST;
   bytes = 0;
   elements = 0;
 
@@ -122,10 +134,16 @@ export class ListingSplitter {
     if (this.bytes > this.maxListingBytes)
       throw new ListingLimitError('listing', this.maxListingBytes);
     const n = chunk.length;
+    // Where this chunk starts in the body, for the offset in an error.
+    const base = this.bytes - n;
+    const grammar = this.grammar;
+    // The grammar's state in locals for the loop; stored back at the end (after a throw the
+    // splitter is not used again).
+    let expect = grammar.expect;
+    let level = grammar.level;
+    let stack = grammar.stack;
     // Where the current skeleton or element segment started in this chunk (-1: none).
     let segment = this.inData && !this.inElement ? -1 : 0;
-    let nextQuote = -1;
-    let nextBackslash = -1;
     if (!this.firstByteSeen && n > 0) {
       const first = chunk.findIndex((b) => !isSpace(b));
       if (first >= 0) {
@@ -139,25 +157,30 @@ export class ListingSplitter {
       }
     }
 
+    let nextQuote = -1;
+    let nextBackslash = -1;
+    let nextControl = -1;
     for (let i = 0; i < n; i++) {
       if (this.inString) {
-        if (this.escaped) {
-          this.escaped = false;
+        if (this.escape !== 0) {
+          this.escape = nextEscape(this.escape, chunk[i] as number, base + i);
           continue;
         }
-        // Jump to the next quote or backslash instead of stepping through every byte.
+        // Jump to the next quote or backslash instead of stepping through every byte (anything
+        // else may stand in a string, invalid UTF-8 too: JSON.parse reads it as U+FFFD), unless
+        // a control byte comes first.
         if (nextQuote < i) nextQuote = indexOrEnd(chunk, QUOTE, i);
         if (nextBackslash < i) nextBackslash = indexOrEnd(chunk, BACKSLASH, i);
-        if (nextBackslash < nextQuote) {
-          i = nextBackslash;
-          this.escaped = true;
+        if (nextControl < i) nextControl = indexOfControl(chunk, i);
+        const stop = Math.min(nextQuote, nextBackslash);
+        if (nextControl < stop)
+          throw controlInString(chunk[nextControl] as number, base + nextControl);
+        if (stop === n) break; // the chunk ends inside the string
+        i = stop;
+        if (stop === nextBackslash) {
+          this.escape = ESCAPE_START;
           continue;
         }
-        if (nextQuote === n) {
-          i = n - 1;
-          continue;
-        }
-        i = nextQuote;
         this.inString = false;
         if (this.keyParts && this.depth === 1) this.endTopLevelString(chunk, i);
         else if (this.memberState === IN_NAME) {
@@ -168,21 +191,25 @@ export class ListingSplitter {
       }
 
       const b = chunk[i] as number;
+      // Every byte outside strings goes through the grammar (first within a number or literal),
+      // the rest tracks where the groups lie.
+      if (grammar.token !== 0 && grammar.tokenByte(b, base + i)) continue;
       if (this.inData && this.depth === 1 && !this.inElement) {
-        // Between elements of "data": check separators, find the next element or the closing `]`.
+        // Between elements of "data": find the next element or the closing `]`.
         if (isSpace(b)) continue;
         if (b === COMMA) {
-          if (this.dataNext !== DATA_AFTER) throw dataSyntax();
-          this.dataNext = DATA_NEXT;
+          if (expect !== AFTER_VALUE) throw unexpected(b, base + i);
+          expect = VALUE;
           continue;
         }
         if (b === RBRACKET) {
-          if (this.dataNext === DATA_NEXT) throw dataSyntax();
+          if (expect !== AFTER_VALUE && expect !== VALUE_OR_CLOSE) throw unexpected(b, base + i);
+          level--;
+          expect = AFTER_VALUE;
           this.inData = false; // back in the top-level object, still at depth 1
           segment = i; // `]` starts the next skeleton segment
           continue;
         }
-        if (this.dataNext === DATA_AFTER) throw dataSyntax();
         this.inElement = true;
         this.scalarElement = b !== LBRACE && b !== LBRACKET;
         segment = i;
@@ -190,6 +217,9 @@ export class ListingSplitter {
 
       switch (b) {
         case QUOTE:
+          if (expect <= VALUE_OR_CLOSE) expect = AFTER_VALUE;
+          else if (expect <= NAME_OR_CLOSE) expect = COLON;
+          else throw unexpected(b, base + i);
           this.inString = true;
           if (this.depth === 1 && !this.inData) {
             this.keyParts = [];
@@ -202,6 +232,10 @@ export class ListingSplitter {
           break;
         case LBRACE:
         case LBRACKET:
+          if (expect > VALUE_OR_CLOSE) throw unexpected(b, base + i);
+          if (level === stack.length) stack = grammar.grow();
+          stack[level++] = b;
+          expect = b === LBRACE ? NAME_OR_CLOSE : VALUE_OR_CLOSE;
           if (
             b === LBRACKET &&
             this.depth === 1 &&
@@ -214,7 +248,6 @@ export class ListingSplitter {
             if (this.dataSeen)
               throw new ListingSyntaxError('listing has more than one "data" member');
             this.dataSeen = true;
-            this.dataNext = DATA_FIRST;
             this.inData = true;
             this.lastTopLevelString = '';
             // The data array's interior stays at depth 1, so each group object sits at depth 2.
@@ -227,16 +260,19 @@ export class ListingSplitter {
           break;
         case RBRACE:
         case RBRACKET:
+          // It closes the innermost bracket (`{` is `}` - 2, `[` is `]` - 2), after a value or
+          // right after the bracket opened.
+          if (
+            level === 0 ||
+            stack[level - 1] !== b - 2 ||
+            (expect !== AFTER_VALUE && expect !== (b === RBRACE ? NAME_OR_CLOSE : VALUE_OR_CLOSE))
+          )
+            throw unexpected(b, base + i);
+          level--;
+          expect = AFTER_VALUE;
           this.depth--;
-          if (this.depth < 0)
-            throw new ListingSyntaxError('listing is not valid JSON: unbalanced brackets');
           if (this.inElement && !this.scalarElement && this.depth === 1) {
-            if (this.memberState !== NOT_IN_OBJECT) {
-              // `{"a":1]` and a trailing comma would fail JSON.parse; members are not all parsed.
-              if (b !== RBRACE || (this.memberState === EXPECT_NAME && this.members.length > 0))
-                throw memberSyntax();
-              if (this.memberState === IN_VALUE) this.endMember(this.elementLength + i - segment);
-            }
+            if (this.memberState === IN_VALUE) this.endMember(this.elementLength + i - segment);
             this.emit(chunk.subarray(segment, i + 1));
             segment = -1;
           } else if (this.inElement && this.scalarElement && this.depth === 0 && b === RBRACKET) {
@@ -248,27 +284,23 @@ export class ListingSplitter {
           }
           break;
         case COMMA:
+          if (expect !== AFTER_VALUE || level === 0) throw unexpected(b, base + i);
+          expect = stack[level - 1] === LBRACE ? NAME : VALUE;
           if (this.inElement && this.scalarElement && this.depth === 1) {
             this.emit(chunk.subarray(segment, i));
             segment = -1;
-            this.dataNext = DATA_NEXT;
-          } else if (this.depth === 2 && this.memberState !== NOT_IN_OBJECT) {
-            if (this.memberState !== IN_VALUE) throw memberSyntax();
+          } else if (this.depth === 2 && this.memberState === IN_VALUE) {
             this.endMember(this.elementLength + i - segment);
             this.memberState = EXPECT_NAME;
           }
           break;
         default:
-          // Between a group's members only whitespace may stand (`:` and literals follow a name).
-          if (this.memberState === EXPECT_NAME && this.depth === 2 && !isSpace(b))
-            throw memberSyntax();
-          // Outside strings JSON has only these bytes. Any other one means the scan is out of step
-          // with the text (a damaged quote), and would read string contents as structure.
-          if (TOKEN_BYTES[b] !== 1)
-            throw new ListingSyntaxError('listing is not valid JSON: a byte outside any string');
-          break;
+          expect = grammar.other(b, expect, base + i);
       }
     }
+
+    grammar.expect = expect;
+    grammar.level = level;
 
     // Carry unfinished segments over to the next chunk.
     if (segment >= 0) {
@@ -337,7 +369,6 @@ export class ListingSplitter {
     this.memberState = NOT_IN_OBJECT;
     this.inElement = false;
     this.scalarElement = false;
-    this.dataNext = DATA_AFTER;
     this.elements++;
     this.onElement(json, members);
   }
@@ -345,17 +376,13 @@ export class ListingSplitter {
   /** The skeleton (everything but the groups) as JSON text; throws if the body was incomplete. */
   finish(): string {
     if (!this.firstByteSeen) throw new ListingSyntaxError('listing is empty');
-    if (this.inString || this.inElement || this.inData || this.depth !== 0) {
+    if (this.inString || this.inElement || this.inData || !this.grammar.complete()) {
       throw new ListingSyntaxError(
         'listing is not valid JSON: it ends before its last bracket (truncated)',
       );
     }
     return Buffer.concat(this.skeletonParts).toString('utf8');
   }
-}
-
-function dataSyntax(): ListingSyntaxError {
-  return new ListingSyntaxError('listing is not valid JSON: the "data" array is malformed');
 }
 
 /** The text of a JSON string's inside, or the raw text if it is not valid (the skeleton check fails). */
@@ -365,10 +392,6 @@ function unescapeJson(inside: string): string {
   } catch {
     return inside;
   }
-}
-
-function memberSyntax(): ListingSyntaxError {
-  return new ListingSyntaxError('listing is not valid JSON: a group object is malformed');
 }
 
 function indexOrEnd(chunk: Buffer, byte: number, from: number): number {

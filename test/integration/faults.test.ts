@@ -41,6 +41,18 @@ describe('a listing pgsweep must not act on', () => {
         error: /bad listing .*not valid JSON.*nothing was deleted/,
       },
       {
+        // JSON.parse refuses it; the damage is all in a family pgsweep does not read, and the
+        // group would be deleted (push time 1, --ttl 1h) if it were read.
+        name: 'invalid JSON inside a member the parser skips',
+        respond: (_req, res) =>
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(
+              '{"status":"success","data":[{"labels":{"job":"a"},"x":{"y":tru,"z":[1},"v":{],"w":"\\q\\u0001"},"push_time_seconds":{"metrics":[{"value":"1"}]}}]}',
+            ),
+        error: /bad listing .*not valid JSON: unexpected .* at byte \d+.*nothing was deleted/,
+      },
+      {
         name: 'an HTML page with status 200',
         respond: (_req, res) =>
           res

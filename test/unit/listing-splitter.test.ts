@@ -168,3 +168,186 @@ describe('createListingParser reads only the members it needs', () => {
     );
   });
 });
+
+describe('the listing is refused whenever JSON.parse refuses it, also inside members it skips', () => {
+  const PUSH = '"push_time_seconds":{"metrics":[{"value":"1"}]}';
+  /** A group whose member "x" (a family the parser does not read) holds `value`. */
+  const withSkipped = (value: string) =>
+    `{"status":"success","data":[{"labels":{"job":"a"},"x":${value},${PUSH}}]}`;
+  /** Whole, and fed one byte at a time (every literal, number, escape and \u cut apart). */
+  const outcomes = (body: string) => {
+    const bytes = Buffer.from(body, 'utf8');
+    const run = (cuts: number[]) => {
+      try {
+        return parseChunked(bytes, cuts).map((g) => [g.labels, g.pushTime]);
+      } catch (err) {
+        return err instanceof Error ? err.constructor.name : 'thrown';
+      }
+    };
+    return [run([]), run(Array.from({ length: bytes.length }, (_, i) => i))];
+  };
+  const assertRefused = (body: string) => {
+    assert.throws(() => JSON.parse(body), SyntaxError, `JSON.parse accepts ${body}`);
+    assert.deepEqual(outcomes(body), ['ListingFormatError', 'ListingFormatError'], body);
+  };
+  const assertRead = (body: string) => {
+    JSON.parse(body);
+    const read = [[{ job: 'a' }, '1']];
+    assert.deepEqual(outcomes(body), [read, read], body);
+  };
+
+  it('refuses the listing the fuzzing found (damage of every kind in a skipped member)', () => {
+    assertRefused(
+      '{"status":"success","data":[{"labels":{"job":"a"},"x":{"y":tru,"z":[1},"v":{],"w":"\\q\\u0001"},"push_time_seconds":{"metrics":[{"value":"1"}]}}]}',
+    );
+  });
+
+  const RULES: Record<string, string[]> = {
+    'brackets close what they opened': ['[1}', '{]', '{"a":[}]', '[{]}', '[[1]}', '{"a":{}]'],
+    'an object holds "name":value pairs': [
+      '{1:2}',
+      '{"a" 1}',
+      '{"a"}',
+      '{"a":}',
+      '{"a"::1}',
+      '{:1}',
+      '{"a":1:2}',
+      '{true:1}',
+      '{[]:1}',
+    ],
+    'object members are separated by single commas': [
+      '{"a":1 "b":2}',
+      '{"a":1,}',
+      '{,"a":1}',
+      '{"a":1,,"b":2}',
+      '{"a":1}{"b":2}',
+    ],
+    'array values are separated by single commas': [
+      '[1 2]',
+      '["a""b"]',
+      '[1,]',
+      '[,1]',
+      '[1,,2]',
+      '[1:2]',
+      '[{}{}]',
+      '[[][]]',
+    ],
+    'a member has exactly one value': ['1 2', '"a" "b"', '{} []', 'true false', '', ' '],
+    'literals are exactly true, false, null': [
+      'tru',
+      'nul',
+      'fals',
+      't',
+      'True',
+      'truee',
+      'nulll',
+      'flase',
+      'rtue',
+      'truefalse',
+      'nan',
+      '[tru]',
+      '{"a":nul}',
+    ],
+    'numbers follow -?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?': [
+      '01',
+      '00',
+      '-01',
+      '1.',
+      '.5',
+      '-.5',
+      '-',
+      '--1',
+      '+1',
+      '1e',
+      '1e+',
+      '1E+-2',
+      '1ee5',
+      '1.2.3',
+      '1.e5',
+      '1e5.5',
+      '1-2',
+      '[1.]',
+      '{"a":-}',
+    ],
+    'escapes are \\ and one of "\\/bfnrt, or \\u and 4 hex digits': [
+      '"\\q"',
+      '"\\x41"',
+      '"\\\'"',
+      '"\\ "',
+      '"\\U0041"',
+      '"\\u"',
+      '"\\u12"',
+      '"\\u12G4"',
+      '"\\u00e"',
+      '"a\\',
+      '{"\\a":1}',
+    ],
+    'strings hold no raw control bytes': [
+      '"\u0000"',
+      '"a\u0001b"',
+      '"\t"',
+      '"\n"',
+      '"\r"',
+      '"\u001f"',
+      '{"a\u0002":1}',
+    ],
+  };
+  for (const [rule, values] of Object.entries(RULES)) {
+    it(`refuses a skipped member that breaks the rule: ${rule}`, () => {
+      for (const value of values) assertRefused(withSkipped(value));
+    });
+  }
+
+  it('refuses the same damage in the envelope, between groups and as a group', () => {
+    for (const body of [
+      '{"status":"success","x":[1},"data":[]}',
+      '{"status":"success","x":tru,"data":[]}',
+      '{"status":"success","x":"\\q","data":[]}',
+      '{"status":"success","data":[1}',
+      '{"status":"success","data":[01]}',
+      '{"status":"success","data":["\\q"]}',
+      '{"status":"success","data":[tru]}',
+      '{"status":"success","data":{]}',
+    ]) {
+      assertRefused(body);
+    }
+  });
+
+  it('reads every valid spelling of them, however the bytes are cut', () => {
+    for (const value of [
+      '[1,2]',
+      '{"a":[{}],"b":{"c":[]}}',
+      ' { "a" : [ 1 , 2 ] , "b" : { } } ',
+      '[true,false,null]',
+      '0',
+      '-0',
+      '0.5e-7',
+      '-12.50E+02',
+      '1e400',
+      '123456789012345678901234567890',
+      '"\\"\\\\\\/\\b\\f\\n\\r\\t\\u00e9\\uD83D\\ude80\\ud800"',
+      '{"\\u0061":1,"":[""]}',
+      '"\u007f é 日本 🚀"',
+    ]) {
+      assertRead(withSkipped(value));
+    }
+  });
+
+  it('still accepts invalid UTF-8 inside strings (JSON.parse reads it as U+FFFD)', () => {
+    for (const hex of ['ff', 'c0af', 'eda080', 'e282', 'f4908080', 'c3']) {
+      const body = Buffer.concat([
+        Buffer.from('{"status":"success","data":[{"labels":{"job":"a"},"x":"a'),
+        Buffer.from(hex, 'hex'),
+        Buffer.from(`b",${PUSH}}]}`),
+      ]);
+      JSON.parse(body.toString('utf8'));
+      const cuts = Array.from({ length: body.length }, (_, i) => i);
+      for (const c of [[], cuts])
+        assert.deepEqual(
+          parseChunked(body, c).map((g) => [g.labels, g.pushTime]),
+          [[{ job: 'a' }, '1']],
+          hex,
+        );
+    }
+  });
+});
