@@ -10,12 +10,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { createExpositionParser } from '../../src/exposition.ts';
 import { groupPath, keyId, keyProblem } from '../../src/grouping-key.ts';
-import {
-  createListingParser,
-  type ListedGroup,
-  ListingFormatError,
-  type ListingParser,
-} from '../../src/listing.ts';
+import { createListingParser, type ListedGroup } from '../../src/listing.ts';
 import { planGroup, type Rules } from '../../src/plan.ts';
 import { decodeGroupPath } from './gateway-path-decoder.ts';
 import {
@@ -25,36 +20,14 @@ import {
   renderText,
   seriesLabels,
 } from './gateway-render.ts';
+import { cutsFor as cutsOf, feed } from './listing-feed.ts';
 
 const SEED = 1414;
 const SWEEP_ALL: Rules = { selectors: [], excludes: [], ttlMs: 0 };
 const NOW_MS = 4e12;
 
-type Outcome = { groups: ListedGroup[] } | { error: string };
-
-function run(parser: ListingParser, body: Buffer, cuts: readonly number[]): Outcome {
-  const groups: ListedGroup[] = [];
-  let from = 0;
-  try {
-    for (const cut of [...cuts, body.length].sort((a, b) => a - b)) {
-      groups.push(...parser.push(body.subarray(from, cut)));
-      from = cut;
-    }
-    groups.push(...parser.finish().rest);
-  } catch (err) {
-    if (err instanceof ListingFormatError) return { error: err.message };
-    throw new Error(`not a ListingFormatError: ${String(err)}`, { cause: err });
-  }
-  return { groups };
-}
-
-const cutsFor = (length: number) =>
-  fc.oneof(
-    fc.uniqueArray(fc.integer({ min: 0, max: length }), { maxLength: 12 }),
-    fc
-      .integer({ min: 1, max: 5 })
-      .map((size) => Array.from({ length: Math.floor(length / size) }, (_, i) => (i + 1) * size)),
-  );
+const run = feed;
+const cutsFor = (length: number) => cutsOf(length, 5);
 
 /** What a sweep that finds every group stale would delete: the exact keys, each addressable. */
 function deletedKeys(groups: readonly ListedGroup[]): Record<string, string>[] {

@@ -21,13 +21,12 @@ import { ListingSplitter, type MemberSpans } from '../../src/listing-splitter.ts
 import { planGroup, type Rules } from '../../src/plan.ts';
 import { decodeGroupPath } from './gateway-path-decoder.ts';
 import { modelGroup, modelStore, renderJsonGroup, renderJsonListing } from './gateway-render.ts';
+import { cutsFor as cutsOf, feed, type Outcome } from './listing-feed.ts';
 
 const SEED = 1414;
 /** Everything is stale: every group the parsers let through with a usable key would be deleted. */
 const SWEEP_ALL: Rules = { selectors: [], excludes: [], ttlMs: 0 };
 const NOW_MS = 4e12;
-
-type Outcome = { groups: ListedGroup[] } | { error: string };
 
 /** The reference: JSON.parse of the whole body, then the envelope rules and parseGroup. */
 function reference(body: Buffer): Outcome {
@@ -49,32 +48,13 @@ function reference(body: Buffer): Outcome {
   }
 }
 
-/** The streaming parser fed `body` cut at `cuts`; throws anything but a ListingFormatError. */
+/** The streaming JSON parser fed `body` cut at `cuts`. */
 function streamed(body: Buffer, cuts: readonly number[]): Outcome {
-  const parser = createListingParser();
-  const groups: ListedGroup[] = [];
-  let from = 0;
-  try {
-    for (const cut of [...cuts, body.length].sort((a, b) => a - b)) {
-      groups.push(...parser.push(body.subarray(from, cut)));
-      from = cut;
-    }
-    groups.push(...parser.finish().rest);
-  } catch (err) {
-    if (err instanceof ListingFormatError) return { error: err.message };
-    throw new Error(`not a ListingFormatError: ${String(err)}`, { cause: err });
-  }
-  return { groups };
+  return feed(createListingParser(), body, cuts);
 }
 
-/** Cut points: random positions, or fixed-size chunks down to one byte (splitting UTF-8 and escapes). */
-const cutsFor = (length: number) =>
-  fc.oneof(
-    fc.uniqueArray(fc.integer({ min: 0, max: length }), { maxLength: 12 }),
-    fc
-      .integer({ min: 1, max: 7 })
-      .map((size) => Array.from({ length: Math.floor(length / size) }, (_, i) => (i + 1) * size)),
-  );
+/** Chunks down to one byte, up to seven. */
+const cutsFor = (length: number) => cutsOf(length, 7);
 
 /** The safety rule: a group planned for deletion has an exact key that its DELETE path names. */
 function assertDeletionsExact(groups: readonly ListedGroup[]): void {
