@@ -1,6 +1,6 @@
 /**
  * Stale groups whose key the listing alone cannot address exactly, made exact with the gateway's
- * help once per sweep (shared/pushgateway-api.md §9, §10.2):
+ * help once per sweep (the Pushgateway API notes, §9 and §10.2):
  *
  * - a value that is not valid UTF-8 is listed as U+FFFD, and a DELETE with that form is a no-op.
  *   Such a group breaks /metrics and every push for everyone. Its exact bytes are read from the
@@ -8,7 +8,8 @@
  *   there exactly is skipped, and the sweep fails naming `pgsweep doctor --fix`;
  * - a label name starting with `U__` is decoded as an escape by a gateway with UTF-8 names on
  *   (1.11+, `--push.enable-utf8-names`). `/api/v1/status` says whether that is so: when it is off,
- *   the name is sent as it is; otherwise the group is skipped with a warning.
+ *   the name is sent as it is, when it is on, escaped (escapeLiteralName); when the status cannot
+ *   tell, the group is skipped with a warning.
  *
  * Nothing is fetched unless such a group is stale. Both pages are read with the sweep's
  * credentials, TLS and timeouts, and a size bound.
@@ -18,7 +19,7 @@ import { formatByteSize } from './byte-size.ts';
 import { formatLabels, groupPath, keyId } from './grouping-key.ts';
 import type { Probe, ProbeResult } from './http-probe.ts';
 import type { Log } from './log.ts';
-import type { Labels } from './matchers.ts';
+import { type Labels, putLabel } from './matchers.ts';
 import type { TrackedGroup } from './tracked-group.ts';
 import { formatRawKey, listedLabelsOf, rawGroupPath, UiPageScanner } from './ui-keys.ts';
 
@@ -139,11 +140,19 @@ function exactPath(
   listed: ReadonlyMap<string, number>,
 ): { path: string; detail: string } | string {
   const escaped = escapedNameOf(labels);
+  if (escaped !== undefined && naming?.mode === 'utf8') {
+    if (t.exactKey === 'bytes') {
+      return `label name ${JSON.stringify(escaped)} starts with U__ on a gateway that decodes such names as escapes (${naming.why}), and its key is not valid UTF-8: pgsweep does not combine the two`;
+    }
+    const sent: Record<string, string> = {};
+    for (const name in labels) putLabel(sent, escapeLiteralName(name), labels[name] ?? '');
+    return {
+      path: groupPath(sent),
+      detail: `label name ${JSON.stringify(escaped)} sent escaped as ${JSON.stringify(escapeLiteralName(escaped))} (${naming.why})`,
+    };
+  }
   if (escaped !== undefined && naming?.mode !== 'legacy') {
-    const name = JSON.stringify(escaped);
-    return naming?.mode === 'utf8'
-      ? `label name ${name} starts with U__, and this gateway decodes such names as escapes (${naming.why}); pgsweep does not yet send a literal U__ name escaped, so it keeps the group`
-      : `label name ${name} starts with U__, and whether this gateway decodes such names as escapes is unknown (${naming?.why ?? 'not asked'})`;
+    return `label name ${JSON.stringify(escaped)} starts with U__, and whether this gateway decodes such names as escapes is unknown (${naming?.why ?? 'not asked'})`;
   }
   const how =
     escaped === undefined
@@ -171,6 +180,17 @@ function exactPath(
     path,
     detail: `exact key ${formatRawKey(raw)} read from the web UI${how ? `; ${how}` : ''}`,
   };
+}
+
+/**
+ * A literal label name as a gateway with UTF-8 names on must receive it (spec §10.2). Such a gateway
+ * decodes every name that starts with `U__` as prometheus/common's value-encoding escape, so a
+ * literal `U__foo` must itself be escaped: `U__` and then the name with each `_` doubled (the other
+ * characters of a legacy name stand for themselves), `U__U____foo`, which decodes back to `U__foo`.
+ * Names without the prefix are decoded to themselves and go as they are.
+ */
+export function escapeLiteralName(name: string): string {
+  return name.startsWith('U__') ? `U__${name.replaceAll('_', '__')}` : name;
 }
 
 function escapedNameOf(labels: Labels): string | undefined {

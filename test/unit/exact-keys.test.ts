@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { namingModeOf, resolveExactKeys, STATUS_MAX_BYTES } from '../../src/exact-keys.ts';
+import {
+  escapeLiteralName,
+  namingModeOf,
+  resolveExactKeys,
+  STATUS_MAX_BYTES,
+} from '../../src/exact-keys.ts';
 import type { GetOptions, Probe, ProbeResult } from '../../src/http-probe.ts';
 import type { ListedGroup } from '../../src/listing.ts';
 import type { Log } from '../../src/log.ts';
@@ -270,17 +275,6 @@ describe('resolveExactKeys', () => {
   for (const [what, answer, why] of [
     ['the naming mode is unknown', 'down', /unknown \(GET http:\/\/gw\/api\/v1\/status failed/],
     ['the status answers 500', { status: 500, body: '' }, /answered 500/],
-    [
-      'UTF-8 names are on',
-      {
-        status: 200,
-        body: JSON.stringify({
-          status: 'success',
-          data: { flags: { 'push.enable-utf8-names': 'true' } },
-        }),
-      },
-      /decodes such names as escapes \(--push.enable-utf8-names is on\)/,
-    ],
   ] as const) {
     it(`skips a U__ name with a warning, without failing the sweep, when ${what}`, async () => {
       const gw = pages({ 'api/v1/status': answer });
@@ -293,6 +287,35 @@ describe('resolveExactKeys', () => {
       assert.ok(lines.some((l) => l.level === 'warn' && /U__foo/.test(l.msg)));
     });
   }
+
+  it('sends a U__ name escaped when the gateway decodes names as escapes', async () => {
+    const gw = pages({
+      'api/v1/status': {
+        status: 200,
+        body: JSON.stringify({
+          status: 'success',
+          data: { flags: { 'push.enable-utf8-names': 'true' } },
+        }),
+      },
+    });
+    const t = stale({ job: 'u', U__foo: 'bar', other_name: 'x' });
+    const { log } = recorder();
+    assert.equal(await resolveExactKeys([t], gw.open, false, log), undefined);
+    // U__ + the name with each _ doubled decodes back to U__foo; other names go as they are.
+    assert.equal(t.path, 'metrics/job/u/U__U____foo/bar/other_name/x');
+    assert.match(
+      t.detail ?? '',
+      /sent escaped as "U__U____foo" \(--push.enable-utf8-names is on\)/,
+    );
+    assert.deepEqual(t.labels, { job: 'u', U__foo: 'bar', other_name: 'x' });
+  });
+
+  it('escapes only names that start with U__, doubling every underscore', () => {
+    assert.equal(escapeLiteralName('U__foo'), 'U__U____foo');
+    assert.equal(escapeLiteralName('U__a_b9'), 'U__U____a__b9');
+    assert.equal(escapeLiteralName('run_id'), 'run_id');
+    assert.equal(escapeLiteralName('U_x'), 'U_x');
+  });
 
   it('needs both answers for a poisoned key with a U__ name', async () => {
     const raw = { job: 'j', U__x: Buffer.from([0xff]) };
