@@ -127,8 +127,14 @@ const OPTIONS = {
   maxDeleteRatio: () =>
     withEnv(
       '--max-delete-ratio <fraction>',
-      'delete nothing if more than this share of all groups would go (checked above 10 deletes)',
+      'delete nothing if the deletes unlike a routine sweep exceed this share of all groups (README: Guards)',
       `(default: ${DEFAULTS.maxDeleteRatio})`,
+    ),
+  guardMinAge: () =>
+    withEnv(
+      '--guard-min-age <duration>',
+      'deletes of groups pushed less than this long ago count towards --max-delete-ratio; 0 = none',
+      `(default: ${DEFAULTS.guardMinAge})`,
     ),
   force: () => withEnv('--force', 'delete even when --max-deletes or --max-delete-ratio trips'),
   trustLocalClock: () =>
@@ -244,6 +250,7 @@ const SWEEP_OPTIONS: readonly OptionName[] = [
   'insecureSkipVerify',
   'maxDeletes',
   'maxDeleteRatio',
+  'guardMinAge',
   'force',
   'trustLocalClock',
   'maxClockSkew',
@@ -328,9 +335,10 @@ Examples:
 Checks for: a full write queue (/-/healthy), a listing that crashes, a scrape
 (/metrics) that fails, colliding {job="x"} and {job="x", instance=""} groups,
 never-succeeded (phantom) groups, and keys that are not valid UTF-8.
---fix deletes only never-succeeded groups and the group that crashes the
-listing, each through its exact key, then checks again. It never deletes a
-group that has had a successful push.
+--fix deletes, each through its exact key, then checks again: never-succeeded
+(phantom) groups, the never-succeeded side of a collision, never-succeeded
+groups with invalid UTF-8 keys, and the group that crashes the listing. That
+last group is the only one it deletes after a successful push.
 ${FOOTER}
 Exit codes: 0 healthy (with --fix: at the re-check), 1 problems found or left,
             or a runtime failure, 2 usage error, 130/143 on SIGINT/SIGTERM.

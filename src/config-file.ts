@@ -78,6 +78,7 @@ function buildFileSchema(zod: typeof z) {
     ignoreDeclaredTtl: zod.boolean().optional(),
     maxDeletes: zod.number().int().min(0).optional(),
     maxDeleteRatio: zod.number().gt(0).max(1).optional(),
+    guardMinAge: checked(v.duration).optional(),
     force: zod.boolean().optional(),
     trustLocalClock: zod.boolean().optional(),
     maxClockSkew: checked(v.duration).optional(),

@@ -27,6 +27,8 @@ export const DEFAULTS = {
   listing: 'json' as ListingMode,
   maxDeletes: 10_000,
   maxDeleteRatio: 0.5,
+  // README, Guards: below every TTL a daily batch is swept with, above a `2m`-for-`2h` typo.
+  guardMinAge: '1h',
   // A 5000-pair key made a 311 KB group; a 1 MB label value repeats in each of a group's series.
   maxGroupBytes: '16MiB',
   // 100k batch-job groups list as about 220 MB (JSON) or 245 MB (text): room for 4 times that.
@@ -72,6 +74,7 @@ export interface FlagValues {
   ignoreDeclaredTtl?: boolean;
   maxDeletes?: string;
   maxDeleteRatio?: string;
+  guardMinAge?: string;
   force?: boolean;
   trustLocalClock?: boolean;
   maxClockSkew?: string;
@@ -108,6 +111,8 @@ export interface Guards {
   /** 0 means no limit. */
   readonly maxDeletes: number;
   readonly maxDeleteRatio: number;
+  /** Deletes of groups younger than this count towards the ratio. */
+  readonly minAgeMs: number;
   readonly force: boolean;
 }
 
@@ -352,6 +357,7 @@ export function resolveConfig(
     flags.maxDeleteRatio,
     v.ratio,
   );
+  const guardMinAge = scalar('--guard-min-age', 'guardMinAge', flags.guardMinAge, v.duration);
 
   const maxClockSkew = scalar('--max-clock-skew', 'maxClockSkew', flags.maxClockSkew, v.duration);
 
@@ -382,6 +388,7 @@ export function resolveConfig(
     guards: {
       maxDeletes: maxDeletes?.value ?? DEFAULTS.maxDeletes,
       maxDeleteRatio: maxDeleteRatio?.value ?? DEFAULTS.maxDeleteRatio,
+      minAgeMs: guardMinAge?.value ?? (v.duration(DEFAULTS.guardMinAge) as { value: number }).value,
       force: bool('--force', 'force', flags.force),
     },
     trustLocalClock: bool('--trust-local-clock', 'trustLocalClock', flags.trustLocalClock),

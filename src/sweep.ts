@@ -223,9 +223,7 @@ async function sweepFolded(
   );
   await hooks.afterPlan?.(results);
 
-  const guard = options.guards
-    ? guardVerdict(candidates.length, scanned, options.guards)
-    : undefined;
+  const guard = options.guards ? guardVerdict(candidates, scanned, options.guards) : undefined;
   // The guard is in the report (the table's `guard:` line); the CLI logs it when the output is JSON.
   if (guard) {
     if (options.dryRun) log.debug({}, `a real run would stop here: ${guard}`);

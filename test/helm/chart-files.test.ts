@@ -190,6 +190,37 @@ test('NOTES.txt: warns about dry-run and suspend; manual Job names fit in 63 cha
   assert.match(notes, new RegExp(`--from=cronjob/${'r'.repeat(52)} `), 'the real CronJob name');
 });
 
+test("NOTES.txt: with selfMetrics, the alert rules on the release's own group", async () => {
+  const off = await renderNotes('sweeper');
+  assert.doesNotMatch(off, /pgsweep_last_success_timestamp_seconds/);
+  const on = await renderNotes('sweeper', ['selfMetrics.enabled=true']);
+  assert.match(on, /\{job="pgsweep", instance="sweeper"\}/);
+  assert.match(
+    on,
+    /expr: time\(\) - max by \(instance\) \(pgsweep_last_success_timestamp_seconds\{job="pgsweep", instance="sweeper"\}\) > 3 \* 3600/,
+  );
+  assert.match(
+    on,
+    /summary: "pgsweep \{\{ \$labels\.instance \}\} has not swept successfully for 3h"/,
+  );
+  assert.match(
+    on,
+    /absent\(pgsweep_last_success_timestamp_seconds\{job="pgsweep", instance="sweeper"\}\)/,
+  );
+  const named = await renderNotes('sweeper', [
+    'selfMetrics.enabled=true',
+    'selfMetrics.instance=prod',
+  ]);
+  assert.match(named, /instance="prod"\}\) > 3 \* 3600/);
+  // The rule in the NOTES is the README's, for one instance.
+  const readme = read('README.md');
+  assert.ok(
+    readme.includes(
+      'expr: time() - max by (instance) (pgsweep_last_success_timestamp_seconds{job="pgsweep"}) > 3 * 3600',
+    ),
+  );
+});
+
 // --- The image the chart runs ---------------------------------------------------------------
 
 test('Dockerfile: multi-stage, production dependencies only, numeric non-root user', () => {

@@ -186,7 +186,7 @@ test('minimal: URL, default TTL and log level, nothing else', () => {
   ]);
   assert.equal(c.env, undefined);
   assert.equal(c.volumeMounts, undefined);
-  assert.equal(c.image, `pgsweep:${pkg.version}`, 'the tag defaults to appVersion');
+  assert.equal(c.image, `ghcr.io/pgsweep/pgsweep:${pkg.version}`, 'the tag defaults to appVersion');
   assert.equal(c.imagePullPolicy, 'IfNotPresent');
   assert.equal(cj.spec.schedule, '*/15 * * * *');
   assert.equal(cj.spec.timeZone, undefined);
@@ -317,6 +317,8 @@ test('rules-dryrun: selectors, excludes, rules and guards become repeatable flag
     '--ignore-declared-ttl',
     '--max-deletes=500',
     '--max-delete-ratio=0.25',
+    '--push-metrics',
+    '--instance=pgsweep',
     '--no-recheck',
   ]);
 });
@@ -440,6 +442,9 @@ test('rules-dryrun: pgsweep runs with exactly the rendered arguments, against a 
     const listed = /"bytes":(\d+)/.exec(run.stderr)?.[1];
     const json = await rawRequest(gw.port, 'GET', '/api/v1/metrics');
     assert.ok(Number(listed) > json.body.length, `listed ${listed} bytes`);
+    // selfMetrics: the run pushed its result as the release's group, not the pod's.
+    const own = await rawRequest(gw.port, 'GET', '/metrics');
+    assert.match(own.body, /pgsweep_dry_run\{instance="pgsweep",job="pgsweep"\} 1/);
   } finally {
     await gw.stop();
   }

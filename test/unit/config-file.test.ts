@@ -107,6 +107,14 @@ describe('parseConfigFile: YAML', () => {
     assert.deepEqual(f.values.url, ['http://a:9091', 'https://b/p/']);
   });
 
+  it('takes guardMinAge as a duration, and names a bad one with its line', () => {
+    assert.equal(parseConfigFile(lines('guardMinAge: 10m'), PATH).values.guardMinAge, 600_000);
+    usageError(
+      () => parseConfigFile(lines('ttl: 2h', 'guardMinAge: 3600'), PATH),
+      /pgsweep\.yaml:2: guardMinAge: /,
+    );
+  });
+
   it('accepts an empty file (or only comments) as no settings', () => {
     assert.deepEqual(parseConfigFile('', PATH).values, {});
     assert.deepEqual(parseConfigFile('# nothing here\n', PATH).values, {});
@@ -395,7 +403,12 @@ describe('resolveConfig with a config file', () => {
       insecureSkipVerify: true,
     });
     assert.equal(c.useDeclaredTtl, false);
-    assert.deepEqual(c.guards, { maxDeletes: 50, maxDeleteRatio: 0.25, force: true });
+    assert.deepEqual(c.guards, {
+      maxDeletes: 50,
+      maxDeleteRatio: 0.25,
+      minAgeMs: 3_600_000,
+      force: true,
+    });
     assert.equal(c.trustLocalClock, true);
   });
 

@@ -50,7 +50,12 @@ describe('resolveConfig', () => {
     assert.equal(c.auth, undefined);
     assert.deepEqual(c.headers, []);
     assert.deepEqual(c.tls, { insecureSkipVerify: false });
-    assert.deepEqual(c.guards, { maxDeletes: 10_000, maxDeleteRatio: 0.5, force: false });
+    assert.deepEqual(c.guards, {
+      maxDeletes: 10_000,
+      maxDeleteRatio: 0.5,
+      minAgeMs: 3_600_000,
+      force: false,
+    });
     assert.equal(c.trustLocalClock, false);
     assert.deepEqual(c.warnings, []);
   });
@@ -585,8 +590,17 @@ describe('resolveConfig: guards and clock', () => {
     assert.deepEqual(resolve({ maxDeletes: '50', maxDeleteRatio: '0.25', force: true }).guards, {
       maxDeletes: 50,
       maxDeleteRatio: 0.25,
+      minAgeMs: 3_600_000,
       force: true,
     });
+  });
+
+  it('reads --guard-min-age (default 1h; 0 counts no group as young)', () => {
+    assert.equal(resolve({ guardMinAge: '10m' }).guards.minAgeMs, 600_000);
+    assert.equal(resolve({ guardMinAge: '0' }).guards.minAgeMs, 0);
+    assert.equal(resolve({}, { PGSWEEP_GUARD_MIN_AGE: '1500ms' }).guards.minAgeMs, 1500);
+    usageError(() => resolve({ guardMinAge: '3600' }), /^--guard-min-age: .*3600s/);
+    usageError(() => resolve({}, { PGSWEEP_GUARD_MIN_AGE: 'soon' }), /^PGSWEEP_GUARD_MIN_AGE/);
   });
 
   it('accepts --max-deletes 0 (no limit) and a ratio of 1', () => {
@@ -600,7 +614,7 @@ describe('resolveConfig: guards and clock', () => {
       {},
       { PGSWEEP_MAX_DELETES: '7', PGSWEEP_MAX_DELETE_RATIO: '.9', PGSWEEP_FORCE: 'yes' },
     ).guards;
-    assert.deepEqual(g, { maxDeletes: 7, maxDeleteRatio: 0.9, force: true });
+    assert.deepEqual(g, { maxDeletes: 7, maxDeleteRatio: 0.9, minAgeMs: 3_600_000, force: true });
   });
 
   it('rejects bad guard values, naming the source', () => {

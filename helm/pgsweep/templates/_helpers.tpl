@@ -190,6 +190,11 @@ The command line passed to pgsweep (the image's entrypoint). Every value is a si
 {{- if $tls.insecureSkipVerify }}
 - "--insecure-skip-verify"
 {{- end }}
+{{- if .Values.selfMetrics.enabled }}
+- "--push-metrics"
+{{- /* A stable instance: pgsweep's default, the host name, is a new pod name every run. */}}
+- {{ printf "--instance=%s" (.Values.selfMetrics.instance | default .Release.Name) | toJson }}
+{{- end }}
 {{- range .Values.sweep.extraArgs }}
 - {{ . | toJson }}
 {{- end }}
