@@ -249,8 +249,7 @@ async function baseline(gw: Gateway, mode: 'json' | 'text') {
 }
 
 /** pgsweep's info log lines that end a phase. */
-const MILESTONES =
-  /"msg":"(sweep started|planned sweep|re-checked candidates|deletes sent|sweep finished)"/g;
+const MILESTONES = /"msg":"(planned sweep|re-checked candidates|deletes sent)"/g;
 
 function pgsweep(
   gw: Gateway,

@@ -53,7 +53,7 @@ import { runScheduler } from './scheduler.ts';
 import { type MetricsServer, SchedulerMetrics, startMetricsServer } from './scheduler-metrics.ts';
 import { pushGauges, selfExclude } from './self-metrics.ts';
 import { pushSelfMetrics } from './self-metrics-push.ts';
-import { sweep } from './sweep.ts';
+import { type SweepReport, sweep } from './sweep.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -609,7 +609,8 @@ async function sweepOne(
     write: (text) => process.stderr.write(text),
   });
   try {
-    gatewayLog.info(
+    // Debug: at info, the plan's line is the first of a sweep (one line per phase).
+    gatewayLog.debug(
       {
         gateway: client.baseUrl,
         ttl: formatDuration(config.ttlMs),
@@ -618,6 +619,9 @@ async function sweepOne(
       },
       'sweep started',
     );
+    const ownExclude = config.operate.pushMetrics
+      ? selfExclude(config.operate.instance)
+      : undefined;
     const report = await sweep(
       client,
       {
@@ -626,9 +630,8 @@ async function sweepOne(
         useDeclaredTtl: config.useDeclaredTtl,
         selectors: config.selectors,
         // With --push-metrics, pgsweep's own group is never swept.
-        excludes: config.operate.pushMetrics
-          ? [...config.excludes, selfExclude(config.operate.instance)]
-          : config.excludes,
+        excludes: ownExclude ? [...config.excludes, ownExclude] : config.excludes,
+        ...(ownExclude ? { ownExcludes: [ownExclude] } : {}),
         dryRun: config.dryRun,
         recheck: config.recheck,
         concurrency: config.concurrency,
@@ -643,7 +646,9 @@ async function sweepOne(
       { stop: signals.stop, abandon: signals.abandon, onProgress: progress.onProgress },
     );
     progress.done();
-    gatewayLog.info({ gateway: client.baseUrl, ...report.summary }, 'sweep finished');
+    // Debug: the summary line (or the JSON summary) that follows says the same.
+    gatewayLog.debug({ gateway: client.baseUrl, ...report.summary }, 'sweep finished');
+    logGuard(report, config, gatewayLog);
     return { gateway: client.baseUrl, report };
   } catch (err) {
     progress.done();
@@ -654,6 +659,16 @@ async function sweepOne(
   } finally {
     await Promise.all([client.close(), probe?.close()]);
   }
+}
+
+/**
+ * A tripped guard is said once: the table's `guard:` line, or, when stdout is JSON for a program,
+ * this log line for the person reading stderr.
+ */
+function logGuard(report: SweepReport, config: Config, log: Log): void {
+  if (!report.guard || config.output !== 'json') return;
+  if (config.dryRun) log.warn({}, `a real run would stop here: ${report.guard}`);
+  else log.error({}, report.guard);
 }
 
 /** The extra GETs (web UI, status, /metrics) share the listing's timeout and size bounds. */
@@ -691,13 +706,14 @@ function exitCodeOf(run: RunResult): ExitCodeValue {
 
 async function run(config: Config): Promise<ExitCodeValue> {
   const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
-  for (const warning of config.warnings) log.warn({}, warning);
   const signals = watchSignals(log);
   // Read secrets and certificates once up front, so a bad path is a usage error before any request.
   const request = requestSettings(config, readSecretFile);
   // Opened before any request, so an unwritable archive is a usage error and nothing is deleted.
   const archive =
     config.archiveFile && !config.dryRun ? openArchive(config.archiveFile, log) : undefined;
+  // After the usage errors above: a usage error stays the only line on stderr.
+  for (const warning of config.warnings) log.warn({}, warning);
 
   const sweepAll = async (): Promise<GatewayRun[]> => {
     const swept: GatewayRun[] = [];
@@ -715,9 +731,11 @@ async function run(config: Config): Promise<ExitCodeValue> {
     archive?.close();
     return code;
   }
+  const startedMs = Date.now();
   const gateways = await sweepAll();
   archive?.close();
   const result: RunResult = {
+    startedMs,
     gateways,
     ttlMs: config.ttlMs,
     dryRun: config.dryRun,
@@ -819,6 +837,8 @@ async function runScheduled(
         try {
           const gateways = await sweepAll();
           result = {
+            startedMs,
+            scheduled: true,
             gateways,
             ttlMs: config.ttlMs,
             dryRun: config.dryRun,
@@ -924,9 +944,9 @@ function printResults<R>(
 
 async function runInspect(config: Config): Promise<ExitCodeValue> {
   const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
-  for (const warning of config.warnings) log.warn({}, warning);
   const signals = watchSignals(log);
   const request = requestSettings(config, readSecretFile);
+  for (const warning of config.warnings) log.warn({}, warning);
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
     inspectGateway(client, probe, gwLog, signals.abandon),
   );
@@ -941,9 +961,9 @@ async function runInspect(config: Config): Promise<ExitCodeValue> {
 
 async function runDoctor(config: Config): Promise<ExitCodeValue> {
   const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
-  for (const warning of config.warnings) log.warn({}, warning);
   const signals = watchSignals(log);
   const request = requestSettings(config, readSecretFile);
+  for (const warning of config.warnings) log.warn({}, warning);
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
     doctorGateway(client, probe, { fix: config.fix, confirmTimeoutMs: config.timeoutMs }, gwLog, {
       stop: signals.stop,

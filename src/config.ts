@@ -11,6 +11,7 @@ import { UsageError } from './errors.ts';
 import type { Selector } from './matchers.ts';
 import { OPERATE_DEFAULTS, type OperateConfig, resolveOperate } from './operate-config.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.ts';
+import { plainHttpWarning } from './plain-http.ts';
 import * as v from './validate.ts';
 
 export { LOG_LEVELS, type LogLevel };
@@ -343,6 +344,9 @@ export function resolveConfig(
       '--insecure-skip-verify: the gateway certificate is NOT verified; anyone in the path can impersonate it',
     );
   }
+
+  const plain = plainHttpWarning({ urls, tls, auth, headers });
+  if (plain) warnings.push(plain);
 
   const maxDeletes = scalar('--max-deletes', 'maxDeletes', flags.maxDeletes, (t) =>
     v.wholeNumber(t, 0, Number.MAX_SAFE_INTEGER),

@@ -152,7 +152,8 @@ async function observe(
     ...(ui === undefined ? {} : { ui }),
     baseUrl: base,
   });
-  for (const p of diagnosis.problems) log.warn({ problem: p.kind }, p.detail);
+  // Debug: the report (table or JSON) lists each problem; logging them too printed each twice.
+  for (const p of diagnosis.problems) log.debug({ problem: p.kind }, p.detail);
   return diagnosis;
 }
 

@@ -81,13 +81,28 @@ export function formatDuration(ms: number): string {
   return out;
 }
 
-/** A coarse, readable age for tables: the two largest units (`3d4h`, `5m12s`, `800ms`). */
+/**
+ * A readable age for tables: milliseconds below a second, seconds with one decimal below a minute
+ * (`1.3s`), else the two largest units (`5m12s`, `3d4h`). Always rounded up at the last digit
+ * shown: a stale group is older than its TTL, and rounding down would print it as equal to the
+ * TTL (`1s` for 1.3s against a TTL of 1s). Ages are measured against the gateway's Date header,
+ * which has whole seconds and so already reads up to a second young: rounding up never shows an
+ * age that is much older than the truth.
+ */
 export function formatAge(ms: number): string {
   if (!Number.isFinite(ms)) return '-';
   const sign = ms < 0 ? '-' : '';
-  let rest = Math.abs(Math.round(ms));
-  if (rest < 1000) return `${sign}${rest}ms`;
-  rest = Math.floor(rest / 1000) * 1000;
+  const abs = Math.abs(ms);
+  if (Math.ceil(abs) < UNIT_MS.s) return `${sign}${Math.ceil(abs)}ms`;
+  const tenths = Math.ceil(abs / 100);
+  if (tenths < 600) return `${sign}${(tenths / 10).toFixed(1)}s`;
+  // 59.95s rounds up to a minute.
+  const big = Math.max(abs, UNIT_MS.m);
+  // The largest unit that fits, and the next one down as the precision to round up to.
+  const at = ORDER.findIndex((u) => UNIT_MS[u] <= big);
+  const step = UNIT_MS[ORDER[at + 1] ?? 's'];
+  // Rounding up may carry into the next unit (59m59.5s is 1h): that is still exact in two terms.
+  let rest = Math.ceil(big / step) * step;
   let out = '';
   let terms = 0;
   for (const unit of ORDER) {

@@ -1,6 +1,7 @@
 /** Result formatters for stdout: a table for people, one JSON document for scripts. */
 import { formatAge, formatDuration } from './duration.ts';
 import { formatLabels } from './grouping-key.ts';
+import type { Labels } from './matchers.ts';
 import { type GroupReport, isNotable, type SweepReport, type SweepSummary } from './sweep.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
@@ -33,6 +34,10 @@ export interface RunResult {
   readonly dryRun: boolean;
   readonly check: boolean;
   readonly interrupted: boolean;
+  /** When the run started (this machine's clock): the JSON's `startedAt`. */
+  readonly startedMs?: number;
+  /** One of a schedule's runs: the table starts with a `run <time>` line. */
+  readonly scheduled?: boolean;
 }
 
 /** Far-future push times (1e+300 after a clock jump) are beyond what Date can represent. */
@@ -51,6 +56,8 @@ export function totalSummary(run: RunResult): SweepSummary {
     deleted: sum('deleted'),
     wouldDelete: sum('wouldDelete'),
     kept: sum('kept'),
+    excluded: sum('excluded'),
+    unselected: sum('unselected'),
     skipped: sum('skipped'),
     failed: sum('failed'),
     sent: sum('sent'),
@@ -65,6 +72,7 @@ function jsonHead(run: RunResult) {
     dryRun: run.dryRun,
     check: run.check,
     interrupted: run.interrupted,
+    ...(run.startedMs === undefined ? {} : { startedAt: isoOrNull(run.startedMs) }),
     ttl: formatDuration(run.ttlMs),
     ttlSeconds: run.ttlMs / 1000,
     summary: totalSummary(run),
@@ -85,10 +93,41 @@ function jsonHead(run: RunResult) {
   };
 }
 
+/**
+ * The notable groups in a stable order, whatever order the gateway listed them in: by job, then by
+ * the other labels in name order (a group without a label sorts before one with it), comparing
+ * names and values by UTF-16 code units, so the order is the same on every machine and locale.
+ */
+export function sortedGroups(groups: readonly GroupReport[]): GroupReport[] {
+  const keyed = groups.filter(isNotable).map((g) => ({ g, key: sortKey(g.labels) }));
+  keyed.sort((a, b) => compareKeys(a.key, b.key));
+  return keyed.map((k) => k.g);
+}
+
+function sortKey(labels: Labels): string[] {
+  const names = Object.keys(labels)
+    .filter((n) => n !== 'job')
+    .sort(compareText);
+  const key = [labels.job ?? ''];
+  for (const n of names) key.push(n, labels[n] ?? '');
+  return key;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareKeys(a: readonly string[], b: readonly string[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const c = compareText(a[i] ?? '', b[i] ?? '');
+    if (c !== 0) return c;
+  }
+  return a.length - b.length;
+}
+
 function* jsonGroups(run: RunResult) {
   for (const g of run.gateways) {
-    for (const r of g.report?.groups ?? []) {
-      if (!isNotable(r)) continue;
+    for (const r of sortedGroups(g.report?.groups ?? [])) {
       yield {
         gateway: g.gateway,
         labels: r.labels,
@@ -140,6 +179,7 @@ export function formatJson(run: RunResult): string {
 /** The table in pieces (one per gateway part), so a long report is never one string. */
 export function* tableChunks(run: RunResult): Generator<string> {
   const many = run.gateways.length > 1;
+  if (run.scheduled && run.startedMs !== undefined) yield `run ${runTime(run.startedMs)}\n`;
   for (const g of run.gateways) {
     const lines: string[] = [];
     if (many) lines.push(`== ${g.gateway}`);
@@ -152,7 +192,7 @@ export function* tableChunks(run: RunResult): Generator<string> {
       continue;
     }
     if (lines.length > 0) yield `${lines.join('\n')}\n`;
-    yield* groupTable(g.report.groups);
+    yield* groupTable(sortedGroups(g.report.groups));
     const end: string[] = [];
     if (g.report.guard) end.push(`guard: ${g.report.guard}`);
     if (g.report.poisoned) end.push(`poisoned: ${g.report.poisoned}`);
@@ -181,13 +221,12 @@ function tableRow(g: GroupReport): string[] {
   ];
 }
 
-/** Two passes over the notable groups: column widths first, then the rows. */
+/** Two passes over the notable groups (sorted): column widths first, then the rows. */
 function* groupTable(groups: readonly GroupReport[]): Generator<string> {
   const header = ['OUTCOME', 'AGE', 'TTL', 'REASON', 'GROUP'];
   const widths = header.map((h) => h.length);
   let rows = 0;
   for (const g of groups) {
-    if (!isNotable(g)) continue;
     rows++;
     tableRow(g).forEach((cell, i) => {
       widths[i] = Math.max(widths[i] ?? 0, cell.length);
@@ -201,7 +240,6 @@ function* groupTable(groups: readonly GroupReport[]): Generator<string> {
       .trimEnd();
   let buffer = `${fmt(header)}\n`;
   for (const g of groups) {
-    if (!isNotable(g)) continue;
     buffer += `${fmt(tableRow(g))}\n`;
     if (buffer.length >= CHUNK_CHARS) {
       yield buffer;
@@ -215,6 +253,11 @@ function* groupTable(groups: readonly GroupReport[]): Generator<string> {
 const SENT_NOTE =
   'sent: pgsweep stopped after sending these DELETEs and before confirming them; the next run confirms or repeats them';
 
+/** A schedule run's time, to the second: `2026-12-02T10:15:00Z`. */
+function runTime(ms: number): string {
+  return (isoOrNull(ms) ?? '-').replace(/\.\d{3}Z$/, 'Z');
+}
+
 function summaryLine(s: SweepSummary, run: RunResult, where: string, interrupted: boolean): string {
   const mode = run.check ? 'check: ' : s.dryRun ? 'dry run: ' : '';
   // `sent` only appears after an interruption, so it is shown only then.
@@ -222,8 +265,14 @@ function summaryLine(s: SweepSummary, run: RunResult, where: string, interrupted
     ? `would delete ${s.wouldDelete}`
     : `deleted ${s.deleted}${s.sent > 0 ? `, sent ${s.sent} (not confirmed)` : ''}`;
   const stopped = interrupted ? ' (interrupted)' : '';
+  // Of the kept, those no rule let the sweep consider; shown when there are any.
+  const aside = [
+    ...(s.excluded > 0 ? [`${s.excluded} excluded`] : []),
+    ...(s.unselected > 0 ? [`${s.unselected} not selected`] : []),
+  ];
+  const kept = aside.length > 0 ? `${s.kept} (${aside.join(', ')})` : `${s.kept}`;
   return (
-    `${mode}scanned ${s.scanned}, stale ${s.stale}, ${acted}, kept ${s.kept}, ` +
+    `${mode}scanned ${s.scanned}, stale ${s.stale}, ${acted}, kept ${kept}, ` +
     `skipped ${s.skipped}, failed ${s.failed} in ${(s.durationMs / 1000).toFixed(1)}s${stopped} ` +
     `(ttl ${formatDuration(run.ttlMs)}, ${where})`
   );

@@ -32,7 +32,9 @@ export function describeProgress(p: Progress): string {
 export function createProgress(options: ProgressOptions): ProgressReporter {
   const now = options.now ?? (() => performance.now());
   if (!options.enabled) return { onProgress() {}, done() {} };
-  let last = Number.NEGATIVE_INFINITY;
+  // Logged, the first line comes one interval after the start, not at once: a short sweep logs
+  // none. A terminal line is drawn at once (it is redrawn in place, so it costs nothing).
+  let last = options.tty ? Number.NEGATIVE_INFINITY : now();
   let drawn = false;
   return {
     onProgress(p) {

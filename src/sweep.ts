@@ -8,6 +8,7 @@ import { BARRIER_PATH, type GatewayClient, type Listing } from './client.ts';
 import { type ClockSource, DEFAULT_MAX_CLOCK_SKEW_MS, decideClock } from './clock.ts';
 import { mapLimit } from './concurrency.ts';
 import { DuplicateKeys } from './duplicate-keys.ts';
+import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
 import { resolveExactKeys } from './exact-keys.ts';
 import { formatLabels, groupPath, labelsOfPath } from './grouping-key.ts';
@@ -15,7 +16,8 @@ import { type GuardLimits, guardVerdict } from './guards.ts';
 import type { Probe } from './http-probe.ts';
 import type { ListedGroup } from './listing.ts';
 import type { Log } from './log.ts';
-import type { Labels } from './matchers.ts';
+import { foldingLog } from './log-fold.ts';
+import type { Labels, Selector } from './matchers.ts';
 import { DeletePacer } from './pacer.ts';
 import {
   candidateIndex,
@@ -29,6 +31,7 @@ import {
 } from './plan.ts';
 import { TrackedGroup } from './tracked-group.ts';
 import type { TtlSource } from './ttl.ts';
+import { MatcherUse, unmatchedWarning, watchedMatchers } from './unmatched.ts';
 import { WriteWindow } from './write-window.ts';
 
 export interface SweepOptions extends Rules {
@@ -46,6 +49,8 @@ export interface SweepOptions extends Rules {
   readonly archive?: Archive;
   /** The web UI and /api/v1/status, opened only when a stale group's key needs them (exact-keys.ts). */
   readonly pages?: () => Probe;
+  /** Excludes pgsweep adds itself (its own metrics group): no warning when they match nothing. */
+  readonly ownExcludes?: readonly Selector[];
 }
 
 export interface SweepHooks {
@@ -100,6 +105,9 @@ export interface SweepSummary {
   readonly deleted: number;
   readonly wouldDelete: number;
   readonly kept: number;
+  /** Of the kept: matched an --exclude, or no --selector. */
+  readonly excluded: number;
+  readonly unselected: number;
   readonly skipped: number;
   readonly failed: number;
   /** DELETEs sent whose result pgsweep did not see confirmed (it was interrupted). */
@@ -142,6 +150,21 @@ export async function sweep(
   log: Log,
   hooks: SweepHooks = {},
 ): Promise<SweepReport> {
+  // Per-group lines are folded: the first few of a kind, then one line with the count.
+  const folding = foldingLog(log);
+  try {
+    return await sweepFolded(client, options, folding.log, hooks);
+  } finally {
+    folding.flush();
+  }
+}
+
+async function sweepFolded(
+  client: GatewayClient,
+  options: SweepOptions,
+  log: Log,
+  hooks: SweepHooks,
+): Promise<SweepReport> {
   const started = performance.now();
   const localNow = hooks.localNow ?? Date.now;
   const stopping = () => hooks.stop?.aborted === true;
@@ -155,13 +178,26 @@ export async function sweep(
   const results: TrackedGroup[] = [];
   let scanned = 0;
   let quietlyKept = 0;
+  let excluded = 0;
+  let unselected = 0;
+  const own = new Set(options.ownExcludes ?? []);
+  const use = new MatcherUse(
+    watchedMatchers(
+      options.selectors,
+      options.excludes.filter((s) => !own.has(s)),
+      options.ttlRules ?? [],
+    ),
+  );
   const listStarted = performance.now();
   for await (const group of first.groups) {
     if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
     scanned++;
     if (scanned % PROGRESS_EVERY === 0) hooks.onProgress?.({ phase: 'list', done: scanned });
     const p = planGroup(group, nowMs, options);
-    if (p.ttlNote) log.warn({ group: formatLabels(p.labels) }, p.ttlNote);
+    use.see(p.labels);
+    if (p.reason === 'excluded') excluded++;
+    else if (p.reason === 'not-selected') unselected++;
+    if (p.ttlNote) log.warn({ group: formatLabels(p.labels), reason: 'declared-ttl' }, p.ttlNote);
     const t = new TrackedGroup(p, options.dryRun);
     if (isNotable(t)) {
       results.push(t);
@@ -169,19 +205,30 @@ export async function sweep(
     } else quietlyKept++;
   }
   logListing(log, first, listStarted);
+  const unmatched = unmatchedWarning(use.unmatched, scanned);
+  if (unmatched) log.warn({}, unmatched);
   const poisoned = await resolveExactKeys(results, options.pages, options.dryRun, log, hooks.stop);
   let candidates = results.filter((t) => t.path !== undefined);
   log.info(
-    { scanned, stale: results.filter((t) => t.stale).length, candidates: candidates.length },
+    {
+      scanned,
+      stale: results.filter((t) => t.stale).length,
+      candidates: candidates.length,
+      excluded,
+      unselected,
+      ttl: formatDuration(options.ttlMs),
+      dryRun: options.dryRun,
+    },
     'planned sweep',
   );
   await hooks.afterPlan?.(results);
 
   const guard = options.guards ? guardVerdict(candidates, scanned, options.guards) : undefined;
+  // The guard is in the report (the table's `guard:` line); the CLI logs it when the output is JSON.
   if (guard) {
-    if (options.dryRun) log.warn({}, `a real run would stop here: ${guard}`);
+    if (options.dryRun) log.debug({}, `a real run would stop here: ${guard}`);
     else {
-      log.error({}, guard);
+      log.debug({}, guard);
       for (const t of candidates)
         t.update({ outcome: 'kept', reason: 'guard-tripped', detail: guard });
       candidates = [];
@@ -215,8 +262,7 @@ export async function sweep(
   if (interrupted) markInterrupted(results);
   const summary = summarise(
     results,
-    scanned,
-    quietlyKept,
+    { scanned, quietlyKept, excluded, unselected },
     options.dryRun,
     performance.now() - started,
   );
@@ -333,7 +379,8 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
             ? 'listed more than once at re-check, so which one is stale is unknown'
             : 'no longer stale by the gateway clock at re-check';
     t.update({ outcome: 'kept', reason, detail });
-    log.info({ group: formatLabels(t.labels), reason }, detail);
+    // The table lists each; the re-check line below counts them.
+    log.debug({ group: formatLabels(t.labels), reason }, detail);
   }
   log.info(
     {
@@ -645,18 +692,19 @@ function markInterrupted(results: readonly TrackedGroup[]): void {
 
 function summarise(
   groups: readonly GroupReport[],
-  scanned: number,
-  quietlyKept: number,
+  counted: { scanned: number; quietlyKept: number; excluded: number; unselected: number },
   dryRun: boolean,
   durationMs: number,
 ): SweepSummary {
   const count = (o: Outcome) => groups.filter((g) => g.outcome === o).length;
   return {
-    scanned,
+    scanned: counted.scanned,
     stale: groups.filter((g) => g.stale).length,
     deleted: count('deleted'),
     wouldDelete: count('would-delete'),
-    kept: count('kept') + quietlyKept,
+    kept: count('kept') + counted.quietlyKept,
+    excluded: counted.excluded,
+    unselected: counted.unselected,
     skipped: count('skipped'),
     failed: count('failed'),
     sent: count('sent'),

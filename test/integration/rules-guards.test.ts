@@ -151,6 +151,8 @@ describe('guards', () => {
       result.stdout,
       /guard: the sweep would delete 12 groups, more than --max-deletes 5/,
     );
+    // The guard is said once: the table says it, the log does not repeat it.
+    assert.doesNotMatch(result.stderr, /more than --max-deletes/);
     assert.equal((await gw.keys()).length, 13);
   });
 
@@ -158,7 +160,11 @@ describe('guards', () => {
     assert.equal(await gw.push(fresh), 200);
     const dry = await runCli(['--url', gw.url, '--ttl', '1s', '--dry-run']);
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stderr, /a real run would stop here/);
+    // Said once: in the table's guard line, not again in the log.
+    assert.match(dry.stdout, /^guard: the sweep would delete \d+ of \d+ groups/m);
+    assert.doesNotMatch(dry.stderr, /would delete \d+ of/);
+    const dryJson = await runCli(['--url', gw.url, '--ttl', '1s', '--dry-run', '--output', 'json']);
+    assert.match(dryJson.stderr, /a real run would stop here: the sweep would delete/);
     // The exclude keeps the one fresh group out of it however long the dry run took.
     const forced = await runCli([
       '--url',

@@ -511,7 +511,12 @@ describe('resolveConfig: headers', () => {
 
 describe('resolveConfig: TLS', () => {
   it('takes CA, client certificate and key paths', () => {
-    const c = resolve({ caFile: '/ca.pem', certFile: '/c.pem', keyFile: '/k.pem' });
+    const c = resolve({
+      url: ['https://gw:9091'],
+      caFile: '/ca.pem',
+      certFile: '/c.pem',
+      keyFile: '/k.pem',
+    });
     assert.deepEqual(c.tls, {
       caFile: '/ca.pem',
       certFile: '/c.pem',
@@ -533,10 +538,50 @@ describe('resolveConfig: TLS', () => {
   });
 
   it('warns loudly about --insecure-skip-verify', () => {
-    const c = resolve({ insecureSkipVerify: true });
+    const c = resolve({ url: ['https://gw:9091'], insecureSkipVerify: true });
     assert.equal(c.tls.insecureSkipVerify, true);
     assert.equal(c.warnings.length, 1);
     assert.match(c.warnings[0] ?? '', /NOT verified/);
+  });
+});
+
+describe('resolveConfig: plain http', () => {
+  const plainWarnings = (c: Config) => c.warnings.filter((w) => w.startsWith('plain http'));
+
+  it('warns once that TLS options do nothing on an http:// URL', () => {
+    const c = resolve({
+      url: ['http://a:9091', 'http://b:9091'],
+      caFile: '/ca.pem',
+      certFile: '/c.pem',
+      keyFile: '/k.pem',
+    });
+    assert.deepEqual(plainWarnings(c), [
+      'plain http (http://a:9091/, http://b:9091/): --ca-file, --cert-file, --key-file do nothing without TLS; use an https:// URL',
+    ]);
+  });
+
+  it('warns once that credentials travel in clear text, naming each kind but no secret', () => {
+    const c = resolve(
+      { url: ['http://gw:9091'], header: ['X-Auth-Token: s3cr3t', 'X-Scope-OrgID: team-a'] },
+      { PGSWEEP_BEARER_TOKEN: 'tok3n' },
+    );
+    const [line, ...rest] = plainWarnings(c);
+    assert.deepEqual(rest, []);
+    assert.match(line ?? '', /the bearer token and header X-Auth-Token travel in clear text/);
+    assert.doesNotMatch(line ?? '', /s3cr3t|tok3n|X-Scope-OrgID/);
+    const basic = resolve({ url: ['http://gw:9091'], username: 'u' }, { PGSWEEP_PASSWORD: 'p' });
+    assert.match(plainWarnings(basic)[0] ?? '', /the basic-auth password travels in clear text/);
+  });
+
+  it('says nothing for https, or for http without TLS options or credentials', () => {
+    assert.deepEqual(
+      plainWarnings(resolve({ url: ['https://gw:9091'] }, { PGSWEEP_BEARER_TOKEN: 't' })),
+      [],
+    );
+    assert.deepEqual(
+      plainWarnings(resolve({ url: ['http://gw:9091'], header: ['X-Scope-OrgID: a'] })),
+      [],
+    );
   });
 });
 

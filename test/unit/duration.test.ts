@@ -142,27 +142,45 @@ describe('formatDuration', () => {
 });
 
 describe('formatAge', () => {
-  it('shows milliseconds below one second', () => {
+  it('shows milliseconds below one second, rounded up', () => {
     assert.equal(formatAge(0), '0ms');
     assert.equal(formatAge(800), '800ms');
-    assert.equal(formatAge(999.4), '999ms');
+    assert.equal(formatAge(998.4), '999ms');
+    assert.equal(formatAge(999.4), '1.0s');
+  });
+
+  it('shows seconds with one decimal below a minute, rounded up', () => {
+    assert.equal(formatAge(1000), '1.0s');
+    assert.equal(formatAge(1001), '1.1s');
+    assert.equal(formatAge(1500), '1.5s');
+    assert.equal(formatAge(59_900), '59.9s');
+    assert.equal(formatAge(59_901), '1m');
+  });
+
+  it('never shows a stale age as its TTL: 1.04s against 1s, 2h0m30s against 2h', () => {
+    assert.notEqual(formatAge(1040), '1s');
+    assert.equal(formatAge(1040), '1.1s');
+    assert.equal(formatAge(2 * H + 30 * S), '2h1m');
   });
 
   it('shows at most the two largest units', () => {
     assert.equal(formatAge(5 * M + 12 * S), '5m12s');
-    assert.equal(formatAge(3 * D + 4 * H + 5 * M), '3d4h');
-    assert.equal(formatAge(93_784_000), '1d2h');
-    assert.equal(formatAge(W + D + H), '1w1d');
+    assert.equal(formatAge(3 * D + 4 * H + 5 * M), '3d5h');
+    assert.equal(formatAge(93_784_000), '1d3h');
+    assert.equal(formatAge(W + D + H), '1w2d');
+    assert.equal(formatAge(3 * D + 4 * H), '3d4h');
   });
 
-  it('drops sub-second detail from ages of a second or more', () => {
-    assert.equal(formatAge(61_999), '1m1s');
-    assert.equal(formatAge(1500), '1s');
+  it('rounds up at the last unit shown, carrying into the next unit', () => {
+    assert.equal(formatAge(61_999), '1m2s');
+    assert.equal(formatAge(H - 500), '1h');
+    assert.equal(formatAge(7 * D - M), '1w');
   });
 
-  it('counts a zero second unit as one of the two (3d5m -> 3d)', () => {
-    assert.equal(formatAge(3 * D + 5 * M), '3d');
-    assert.equal(formatAge(H + 30 * S), '1h');
+  it('counts a zero second unit as one of the two (3d exactly, 1h exactly)', () => {
+    assert.equal(formatAge(3 * D), '3d');
+    assert.equal(formatAge(H), '1h');
+    assert.equal(formatAge(H + 30 * S), '1h1m');
   });
 
   it('keeps the sign of negative ages', () => {

@@ -92,6 +92,8 @@ describe('self-metrics', () => {
       deleted: 3,
       wouldDelete: 0,
       kept: 6,
+      excluded: 0,
+      unselected: 0,
       skipped: 1,
       failed,
       sent: 0,

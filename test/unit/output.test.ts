@@ -85,6 +85,8 @@ const GROUPS: GroupReport[] = [
 ];
 
 const NOTABLE_JOBS = ['etl_old', 'amb', 'nan', 'clock', 'broken'];
+/** The same groups as printed: sorted by labels, whatever order the gateway listed them in. */
+const SORTED_JOBS = ['amb', 'broken', 'clock', 'etl_old', 'nan'];
 
 function summary(over: Partial<SweepSummary> = {}): SweepSummary {
   return {
@@ -93,6 +95,8 @@ function summary(over: Partial<SweepSummary> = {}): SweepSummary {
     deleted: 1,
     wouldDelete: 0,
     kept: 3,
+    excluded: 0,
+    unselected: 0,
     skipped: 2,
     failed: 1,
     sent: 0,
@@ -226,16 +230,16 @@ describe('formatJson', () => {
     assert.deepEqual(doc.summary, summary());
   });
 
-  it('lists only notable groups, in report order, each naming its gateway', () => {
+  it('lists only notable groups, sorted by labels, each naming its gateway', () => {
     assert.deepEqual(
       doc.groups.map((g) => g.labels.job),
-      NOTABLE_JOBS,
+      SORTED_JOBS,
     );
     for (const g of doc.groups) assert.equal(g.gateway, GATEWAY);
   });
 
   it('gives each group its age and TTL in seconds and last push as ISO time', () => {
-    const [deleted] = doc.groups;
+    const deleted = doc.groups.find((g) => g.labels.job === 'etl_old');
     assert.deepEqual(deleted, {
       gateway: GATEWAY,
       labels: { job: 'etl_old', instance: 'a' },
@@ -282,7 +286,8 @@ describe('formatJson', () => {
   });
 
   it('leaves detail out when there is none', () => {
-    assert.equal(Object.hasOwn(doc.groups[0] ?? {}, 'detail'), false);
+    const deleted = doc.groups.find((g) => g.labels.job === 'etl_old');
+    assert.equal(Object.hasOwn(deleted ?? {}, 'detail'), false);
   });
 
   it('reports check and dry-run mode', () => {
@@ -341,6 +346,8 @@ describe('formatJson with several gateways', () => {
       deleted: 2,
       wouldDelete: 0,
       kept: 4,
+      excluded: 0,
+      unselected: 0,
       skipped: 2,
       failed: 1,
       sent: 0,
@@ -373,7 +380,7 @@ describe('formatJson with several gateways', () => {
   it('tags each notable group with its gateway', () => {
     assert.deepEqual(
       doc.groups.map((g) => [g.gateway, g.labels.job]),
-      [...NOTABLE_JOBS.map((job) => ['http://a:9091/', job]), ['http://c:9091/', 'etl_old']],
+      [...SORTED_JOBS.map((job) => ['http://a:9091/', job]), ['http://c:9091/', 'etl_old']],
     );
   });
 });
@@ -387,14 +394,14 @@ describe('formatTable', () => {
   });
 
   it('has one row per notable group, with aligned columns', () => {
-    const rows = lines.slice(1, 1 + NOTABLE_JOBS.length);
-    assert.equal(rows.length, NOTABLE_JOBS.length);
+    const rows = lines.slice(1, 1 + SORTED_JOBS.length);
+    assert.equal(rows.length, SORTED_JOBS.length);
     const header = lines[0] ?? '';
     const groupColumn = header.indexOf('GROUP');
     const reasonColumn = header.indexOf('REASON');
     rows.forEach((row, i) => {
       assert.equal(row.indexOf('{job='), groupColumn, row);
-      assert.ok(row.includes(`job="${NOTABLE_JOBS[i]}"`), row);
+      assert.ok(row.includes(`job="${SORTED_JOBS[i]}"`), row);
       assert.notEqual(row[reasonColumn], ' ', row);
       assert.equal(row[reasonColumn - 1], ' ', row);
     });
@@ -404,7 +411,8 @@ describe('formatTable', () => {
 
   it('shows outcome, age, TTL, reason and labels in each row', () => {
     const row = lines.find((l) => l.includes('etl_old')) ?? '';
-    assert.match(row, /^deleted\s+3h\s+2h\s+stale\s+\{job="etl_old", instance="a"\}$/);
+    // 3h0m1.2s, rounded up at the minute: never shown as less than it is.
+    assert.match(row, /^deleted\s+3h1m\s+2h\s+stale\s+\{job="etl_old", instance="a"\}$/);
     const skipped = lines.find((l) => l.includes('"amb"')) ?? '';
     assert.match(skipped, /^skipped\s+5h\s+2h\s+key-unrecoverable\s+\{job="amb", instance=""\}$/);
     const nan = lines.find((l) => l.includes('"nan"')) ?? '';
@@ -628,3 +636,85 @@ describe('an interrupted run with DELETEs sent but not confirmed', () => {
     assert.doesNotMatch(table, /sent/);
   });
 });
+
+describe('output users can build on', () => {
+  const stale = (labels: Record<string, string>, ageMs = 1300): GroupReport => ({
+    labels,
+    outcome: 'deleted',
+    reason: 'stale',
+    stale: true,
+    ageMs,
+    lastPushMs: NOW_MS - ageMs,
+    ttlMs: 1000,
+    ttlSource: 'default',
+  });
+  const listed = [
+    stale({ job: 'b', instance: 'i1' }),
+    stale({ job: 'a', zone: 'z', instance: 'i2' }),
+    stale({ instance: 'x' }),
+    stale({ job: 'a', instance: 'i1' }),
+    stale({ job: 'a' }),
+    stale({ job: 'a', instance: 'i1', zone: 'y' }),
+  ];
+  const expected = [
+    '{instance="x"}',
+    '{job="a"}',
+    '{job="a", instance="i1"}',
+    '{job="a", instance="i1", zone="y"}',
+    '{job="a", instance="i2", zone="z"}',
+    '{job="b", instance="i1"}',
+  ];
+  const rowsOf = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith('deleted'))
+      .map((l) => l.slice(l.indexOf('{')));
+
+  it('sorts rows by job, then by the other labels in name order, whatever the listing order', () => {
+    for (const order of [listed, [...listed].reverse()]) {
+      const r = run({}, { groups: order, summary: summary({ scanned: 6 }) });
+      assert.deepEqual(rowsOf(formatTable(r)), expected);
+      assert.deepEqual(
+        parse(formatJson(r)).groups.map((g) => g.labels),
+        expected.map((_, i) => sortedLabels(order, expected[i] ?? '')),
+      );
+    }
+  });
+
+  it('shows an age just past a 1s TTL as older than the TTL, and keeps it precise in JSON', () => {
+    const r = run({}, { groups: [stale({ job: 'a' }, 1040)] });
+    const row = formatTable(r).split('\n')[1] ?? '';
+    assert.match(row, /^deleted\s+1\.1s\s+1s\s+stale/);
+    assert.equal(parse(formatJson(r)).groups[0]?.ageSeconds, 1.04);
+  });
+
+  it('counts excluded and unselected groups in the summary line and the JSON', () => {
+    const r = run({}, { summary: summary({ kept: 9, excluded: 2, unselected: 4 }) });
+    assert.match(formatTable(r), /, kept 9 \(2 excluded, 4 not selected\), skipped /);
+    const doc = parse(formatJson(r));
+    assert.equal(doc.summary.excluded, 2);
+    assert.equal(doc.summary.unselected, 4);
+    assert.match(formatTable(run()), /, kept 3, skipped /);
+  });
+
+  it('heads a scheduled run with its start time; the JSON has it as startedAt', () => {
+    const startedMs = Date.UTC(2026, 11, 2, 10, 15, 0, 250);
+    const scheduled = formatTable(run({ startedMs, scheduled: true }));
+    assert.equal(scheduled.split('\n')[0], 'run 2026-12-02T10:15:00Z');
+    assert.match(formatTable(run({ startedMs })), /^OUTCOME/);
+    const doc = parse(formatJson(run({ startedMs, scheduled: true }))) as { startedAt?: string };
+    assert.equal(doc.startedAt, '2026-12-02T10:15:00.250Z');
+  });
+});
+
+/** The labels object of the group in `groups` that formats as `text`. */
+function sortedLabels(groups: readonly GroupReport[], text: string): Record<string, string> {
+  const found = groups.find(
+    (g) =>
+      `{${Object.entries(g.labels)
+        .sort(([a], [b]) => (a === 'job' ? -1 : b === 'job' ? 1 : a < b ? -1 : 1))
+        .map(([k, v]) => `${k}="${v}"`)
+        .join(', ')}}` === text,
+  );
+  return { ...(found?.labels ?? {}) };
+}

@@ -46,7 +46,7 @@ describe('progress', () => {
     ]);
   });
 
-  it('logs at most every 10 s when stderr is not a terminal', () => {
+  it('logs every 10 s when stderr is not a terminal, the first line 10 s after the start', () => {
     let t = 0;
     const r = recorder();
     const p = createProgress({
@@ -61,7 +61,27 @@ describe('progress', () => {
     p.onProgress({ phase: 'list', done: 2000 });
     t += 6000;
     p.onProgress({ phase: 'list', done: 3000 });
-    assert.deepEqual(r.lines, ['log: listing: 1,000 groups', 'log: listing: 3,000 groups']);
+    t += 5000;
+    p.onProgress({ phase: 'list', done: 4000 });
+    t += 5000;
+    p.onProgress({ phase: 'list', done: 5000 });
+    assert.deepEqual(r.lines, ['log: listing: 3,000 groups', 'log: listing: 5,000 groups']);
+  });
+
+  it('logs nothing for a sweep shorter than 10 s', () => {
+    let t = 0;
+    const r = recorder();
+    const p = createProgress({
+      enabled: true,
+      tty: false,
+      log: r.log,
+      write: r.write,
+      now: () => t,
+    });
+    p.onProgress({ phase: 'delete', done: 1, total: 6 });
+    t += 300;
+    p.onProgress({ phase: 'delete', done: 6, total: 6 });
+    assert.deepEqual(r.lines, []);
   });
 
   it('is silent when disabled (JSON output)', () => {
