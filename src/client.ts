@@ -5,7 +5,7 @@
  * makes the gateway rebuild the whole response); a DELETE is idempotent and is retried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Dispatcher } from 'undici';
+import { Agent, type Dispatcher, EnvHttpProxyAgent, errors } from 'undici';
 import { parseBaseUrl } from './base-url.ts';
 import { formatByteSize } from './byte-size.ts';
 import { GatewayError } from './errors.ts';
@@ -18,7 +18,6 @@ import {
   ListingLimitError,
 } from './listing.ts';
 import { checkProxyEnv } from './proxy-env.ts';
-import { Agent, EnvHttpProxyAgent, errors } from './undici-core.ts';
 import type { BarrierOutcome } from './write-window.ts';
 
 /** Which listing to read: the JSON API, or the text exposition (lighter on the gateway). */
