@@ -511,6 +511,14 @@ export function describeNetworkError(err: unknown, context: ErrorContext): strin
   ) {
     return `timed out after ${context.timeoutMs / 1000}s (raise --timeout if the gateway is just slow)`;
   }
+  // undici's proxy agent reports a refused CONNECT as an aborted request: it is not ours.
+  const proxyRefusal =
+    err instanceof errors.RequestAbortedError
+      ? /^Proxy response \((\d+)\)/.exec(err.message)
+      : null;
+  if (proxyRefusal) {
+    return `the proxy from HTTP_PROXY/HTTPS_PROXY refused to connect to the gateway (${proxyRefusal[1]}): check the proxy, or set NO_PROXY to bypass it`;
+  }
   if (
     err instanceof errors.RequestAbortedError ||
     (err as { name?: string } | null)?.name === 'AbortError'

@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -113,6 +115,26 @@ test('HTTP_PROXY naming a dead port: exit 1, nothing deleted, the error points a
   assert.equal(result.stdout, '');
   assert.deepEqual(keySet(await gw.keys()), keySet([deadProxy]));
   assertOneLineError(result, /connection refused/, /proxy|127\.0\.0\.1:9\b/i);
+});
+
+test('a proxy that refuses the tunnel (403): exit 1, the error names the proxy, not a stop', async () => {
+  const refusing = createServer();
+  refusing.on('connect', (_req, socket: Socket) => {
+    socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+  });
+  await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+  const { port } = refusing.address() as AddressInfo;
+  try {
+    const url = `http://127.0.0.1:${port}`;
+    const result = await runCli(sweepArgs(gw.url, deadProxy), proxyEnv(url, url, ''));
+    assert.equal(result.code, 1, result.stderr);
+    assert.deepEqual(keySet(await gw.keys()), keySet([deadProxy]));
+    assertOneLineError(result, /proxy from HTTP_PROXY\/HTTPS_PROXY refused to connect .*\(403\)/);
+    assert.doesNotMatch(result.stderr, /stopping/);
+  } finally {
+    refusing.closeAllConnections();
+    await new Promise((r) => refusing.close(r));
+  }
 });
 
 test('HTTPS_PROXY tunnels to an HTTPS gateway, verified with --ca-file', async () => {
