@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { type CliResult, jsonOf, runCli, sleep } from '../support/cli.ts';
-import { startServer, type TestServer } from '../support/fake-server.ts';
+import { listedGroup, startServer, type TestServer } from '../support/fake-server.ts';
 import {
   b64Path,
   type Gateway,
   keySet,
-  type Labels,
   rawRequest,
   startPushgateway,
 } from '../support/pushgateway.ts';
@@ -266,21 +265,7 @@ describe('a key listed twice', () => {
   // Fixed push times, the same in every listing (as a real gateway's would be).
   const T_FRESH = Math.floor(Date.now() / 1000) - 60;
   const T_STALE = T_FRESH - 2 * 3600;
-  /** One group object as the JSON API shows it, last pushed at `pushTime` (Unix seconds). */
-  const group = (labels: Labels, pushTime: number) => {
-    const series = [{ labels: { instance: '', ...labels }, value: String(pushTime) }];
-    const failure = [{ labels: { instance: '', ...labels }, value: '0' }];
-    return {
-      labels,
-      last_push_successful: true,
-      push_time_seconds: { time_stamp: '2026-01-01T00:00:00Z', type: 'GAUGE', metrics: series },
-      push_failure_time_seconds: {
-        time_stamp: '2026-01-01T00:00:00Z',
-        type: 'GAUGE',
-        metrics: failure,
-      },
-    };
-  };
+  const group = listedGroup;
 
   /** A gateway whose nth listing (1-based) shows `listings(n)`; DELETE 202, no write barrier. */
   function scripted(listings: (n: number) => unknown[]): Promise<TestServer> {

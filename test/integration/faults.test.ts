@@ -5,23 +5,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { jsonOf, runCli, sleep } from '../support/cli.ts';
-import { startProxy, startServer, type TestServer } from '../support/fake-server.ts';
+import { listedGroup, startProxy, startServer, type TestServer } from '../support/fake-server.ts';
 import { type Gateway, keySet, startPushgateway } from '../support/pushgateway.ts';
 
-const validGroup = {
-  labels: { job: 'stale_job' },
-  last_push_successful: true,
-  push_time_seconds: {
-    time_stamp: '2020-01-01T00:00:00Z',
-    type: 'GAUGE',
-    metrics: [{ labels: { instance: '', job: 'stale_job' }, value: '1.5e+09' }],
-  },
-  push_failure_time_seconds: {
-    time_stamp: '2020-01-01T00:00:00Z',
-    type: 'GAUGE',
-    metrics: [{ labels: { instance: '', job: 'stale_job' }, value: '0' }],
-  },
-};
+const validGroup = listedGroup({ job: 'stale_job' }, '1.5e+09');
 const validBody = JSON.stringify({ status: 'success', data: [validGroup] });
 
 function assertOneLineError(stderr: string, pattern: RegExp): void {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { assertNoSecret } from '../support/assert-output.ts';
 import { type CliResult, runCli } from '../support/cli.ts';
-import { startServer, type TestServer } from '../support/fake-server.ts';
+import { listedGroup, startServer, type TestServer } from '../support/fake-server.ts';
 
 const TOKEN = 'tok-9f8e7d6c5b4a';
 const USER = 'sweeper';
@@ -24,20 +24,7 @@ const API_KEY = 's3cret';
 const PROXY_USER = 'pu';
 const PROXY_PASSWORD = 'pr0xy@pass';
 
-const staleGroup = {
-  labels: { job: 'stale_job' },
-  last_push_successful: true,
-  push_time_seconds: {
-    time_stamp: '2020-01-01T00:00:00Z',
-    type: 'GAUGE',
-    metrics: [{ labels: { instance: '', job: 'stale_job' }, value: '1.5e+09' }],
-  },
-  push_failure_time_seconds: {
-    time_stamp: '2020-01-01T00:00:00Z',
-    type: 'GAUGE',
-    metrics: [{ labels: { instance: '', job: 'stale_job' }, value: '0' }],
-  },
-};
+const staleGroup = listedGroup({ job: 'stale_job' }, '1.5e+09');
 
 /** What the proxy last saw in Proxy-Authorization (the fake gateway echoes it too). */
 let proxySaw = '';

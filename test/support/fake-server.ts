@@ -80,3 +80,21 @@ export function startProxy(
     res.writeHead(upstream.status, headers).end(upstream.body);
   });
 }
+
+/**
+ * One group as the JSON API lists it (spec §2.2), last pushed successfully at `pushTime` (Unix
+ * seconds, as the gateway writes it), for scripted fakes.
+ */
+export function listedGroup(labels: Readonly<Record<string, string>>, pushTime: number | string) {
+  const gauge = (value: string) => ({
+    time_stamp: '2020-01-01T00:00:00Z',
+    type: 'GAUGE',
+    metrics: [{ labels: { instance: '', ...labels }, value }],
+  });
+  return {
+    labels,
+    last_push_successful: true,
+    push_time_seconds: gauge(String(pushTime)),
+    push_failure_time_seconds: gauge('0'),
+  };
+}
