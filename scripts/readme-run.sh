@@ -4,6 +4,7 @@
 # gateway already serving there, or starts one for the duration of the check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/start-gateway.sh
 
 cmd=$(awk '/^```sh/{inblock=1; next} /^```/{if (inblock) exit} inblock && /^# Run it/{getline; print; exit}' README.md)
 [ -n "$cmd" ] || { echo "readme-run: no command after '# Run it' in README.md's first sh block"; exit 1; }
@@ -19,13 +20,7 @@ trap cleanup EXIT
 
 url=http://localhost:9091
 if ! curl -fsS -m 2 "$url/api/v1/status" >/dev/null 2>&1; then
-  bin=${PUSHGATEWAY_BIN:-$(command -v pushgateway || command -v prometheus-pushgateway)}
-  "$bin" --web.listen-address=127.0.0.1:9091 --persistence.file= --log.format=json 2>"$work/gw.log" &
-  gw_pid=$!
-  for _ in $(seq 1 50); do
-    curl -fsS -m 1 "$url/api/v1/status" >/dev/null 2>&1 && break
-    sleep 0.1
-  done
+  start_gateway 127.0.0.1:9091 "$work/gw.log" || { echo "readme-run: pushgateway did not start"; cat "$work/gw.log"; exit 1; }
 fi
 printf 'readme_run_metric 1\n' | curl -fsS -X PUT --data-binary @- "$url/metrics/job/readme_run/run_id/r1"
 

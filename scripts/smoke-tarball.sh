@@ -3,6 +3,7 @@
 # Pushgateway with it: the path a user takes with `npx pgsweep`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/start-gateway.sh
 
 work=$(mktemp -d)
 gw_pid=""
@@ -13,15 +14,7 @@ cleanup() {
 trap cleanup EXIT
 
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
-bin=${PUSHGATEWAY_BIN:-$(command -v pushgateway || command -v prometheus-pushgateway)}
-"$bin" --web.listen-address=127.0.0.1:0 --persistence.file= --log.format=json 2>"$work/gw.log" &
-gw_pid=$!
-for _ in $(seq 1 50); do
-  port=$(grep '"msg":"Listening on"' "$work/gw.log" | grep -o '127\.0\.0\.1:[0-9]*' | cut -d: -f2 | head -n 1 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "${port:-}" ] || { echo "smoke: pushgateway did not start"; cat "$work/gw.log"; exit 1; }
+start_gateway 127.0.0.1:0 "$work/gw.log" || { echo "smoke: pushgateway did not start"; cat "$work/gw.log"; exit 1; }
 url="http://127.0.0.1:$port"
 
 printf 'smoke_metric 1\n' | curl -fsS -X PUT --data-binary @- "$url/metrics/job/smoke/run_id/r1"

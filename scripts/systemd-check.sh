@@ -8,6 +8,7 @@
 # the test gateway and --listen a free port. Run as root (CI does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/start-gateway.sh
 repo=$(pwd)
 [ "$(id -u)" -eq 0 ] || { echo "systemd-check: run as root (it runs pgsweep as nobody)"; exit 2; }
 
@@ -45,16 +46,7 @@ exec_start=$(sed -n 's/^ExecStart=//p' "$work/pgsweep.service")
 eval "set -- $exec_start"
 [ -x "$1" ] || fail "ExecStart names $1, which the install did not create"
 
-bin=${PUSHGATEWAY_BIN:-$(command -v pushgateway || command -v prometheus-pushgateway)}
-"$bin" --web.listen-address=127.0.0.1:0 --persistence.file= --log.format=json 2>"$work/gw.log" &
-gw_pid=$!
-port=""
-for _ in $(seq 1 50); do
-  port=$(grep '"msg":"Listening on"' "$work/gw.log" | grep -o '127\.0\.0\.1:[0-9]*' | cut -d: -f2 | head -n 1 || true)
-  [ -n "$port" ] && break
-  sleep 0.1
-done
-[ -n "$port" ] || fail "pushgateway did not start"
+start_gateway 127.0.0.1:0 "$work/gw.log" || fail "pushgateway did not start"
 url="http://127.0.0.1:$port"
 listen_port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 
