@@ -5,6 +5,7 @@
  */
 import { formatByteSize } from './byte-size.ts';
 import type { GatewayClient } from './client.ts';
+import { CLOCK_SKEW_WARN_MS } from './clock.ts';
 import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
 import type { Probe } from './http-probe.ts';
@@ -12,9 +13,6 @@ import { snippet } from './http-probe.ts';
 import { InspectAccumulator, type InspectReport } from './inspect-report.ts';
 import type { Log } from './log.ts';
 import { ScrapeScanner } from './scrape-scan.ts';
-
-/** Warn when the local clock and the gateway's disagree by more than this (as the sweep does). */
-const CLOCK_SKEW_WARN_MS = 30_000;
 
 /** A listing that fails is often a sick gateway: point at the command that diagnoses it. */
 function explain(err: unknown): never {
