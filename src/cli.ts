@@ -49,6 +49,8 @@ import {
   formatInspectTable,
   type GatewayResult,
 } from './report-output.ts';
+import { formatRestoreJson, formatRestoreTable, restoreSucceeded } from './restore-output.ts';
+import { runRestore } from './restore-run.ts';
 import { runScheduler } from './scheduler.ts';
 import { type MetricsServer, SchedulerMetrics, startMetricsServer } from './scheduler-metrics.ts';
 import { pushGauges, selfExclude } from './self-metrics.ts';
@@ -220,6 +222,22 @@ const OPTIONS = {
       '--listen <addr>',
       'with --schedule, serve /metrics and /healthz here, e.g. :9099 or 127.0.0.1:9099',
     ),
+  // `pgsweep restore` (src/restore*.ts).
+  restoreArchiveFile: () =>
+    withEnv(
+      '--archive-file <path>',
+      'the file of records a sweep wrote with --archive-file (required)',
+    ),
+  restoreDryRun: () => withEnv('--dry-run', 'report what would be restored, push nothing'),
+  restoreConcurrency: () =>
+    withEnv('--concurrency <n>', 'parallel PUT requests', `(default: ${DEFAULTS.concurrency})`),
+  overwrite: () =>
+    withEnv('--overwrite', 'also replace groups the gateway holds again (pushed since the sweep)'),
+  fromGateway: () =>
+    withEnv(
+      '--from-gateway <url>',
+      'restore the records archived from this gateway to the one --url',
+    ),
   fix: () =>
     withEnv(
       '--fix',
@@ -327,6 +345,23 @@ Exit codes: 0 report printed, 1 gateway unreachable or listing unreadable,
             2 usage error, 130/143 on SIGINT/SIGTERM.
 `;
 
+const RESTORE_EXAMPLES = `
+Examples:
+  $ pgsweep restore --url http://pushgateway:9091 --archive-file archive.jsonl --dry-run
+  $ pgsweep restore --url http://pushgateway:9091 --archive-file archive.jsonl \\
+      --selector '{job="etl_orders"}'
+
+Pushes archived groups back, each with a PUT to its exact grouping key. The
+whole file is checked first: a malformed record stops the run before any push.
+Per key, the record with the newest push time wins. Only records archived from
+--url are restored (--from-gateway picks another source). Groups the gateway
+holds again are skipped unless --overwrite. push_time_seconds becomes the time
+of the restore.
+${FOOTER}
+Exit codes: 0 restored (or dry run), 1 a push failed or the gateway could not
+            be listed, 2 usage or archive file error, 130/143 on SIGINT/SIGTERM.
+`;
+
 const DOCTOR_EXAMPLES = `
 Examples:
   $ pgsweep doctor --url http://pushgateway:9091
@@ -426,7 +461,7 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
 
   const shared = SWEEP_OPTIONS.filter((n) => SHARED_OPTIONS.has(n));
   const subcommands: Array<{
-    name: 'inspect' | 'doctor';
+    name: 'inspect' | 'doctor' | 'restore';
     description: string;
     extra: OptionName[];
     help: string;
@@ -442,6 +477,20 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
       description: 'find the states that break a gateway for everyone; --fix repairs them',
       extra: ['fix'],
       help: DOCTOR_EXAMPLES,
+    },
+    {
+      name: 'restore',
+      description: 'push groups archived with --archive-file back to their exact keys',
+      extra: [
+        'restoreArchiveFile',
+        'restoreDryRun',
+        'selector',
+        'exclude',
+        'overwrite',
+        'fromGateway',
+        'restoreConcurrency',
+      ],
+      help: RESTORE_EXAMPLES,
     },
   ];
   for (const sub of subcommands) {
@@ -980,6 +1029,25 @@ async function runDoctor(config: Config): Promise<ExitCodeValue> {
   return results.every((g) => g.report?.healthy === true) ? ExitCode.ok : ExitCode.failure;
 }
 
+async function restoreCommand(config: Config): Promise<ExitCodeValue> {
+  const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
+  const signals = watchSignals(log);
+  const request = requestSettings(config, readSecretFile);
+  for (const warning of config.warnings) log.warn({}, warning);
+  const result = await runRestore(config, request, log, signals);
+  const json = config.output === 'json';
+  const single = result.gateways.length === 1 ? result.gateways[0] : undefined;
+  if (single?.error !== undefined && !json) fail(single.error);
+  else {
+    process.stdout.write(redact(json ? formatRestoreJson(result) : formatRestoreTable(result)));
+    for (const g of result.gateways) {
+      if (g.error !== undefined) fail(single ? g.error : `${g.gateway}: ${g.error}`);
+    }
+  }
+  if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
+  return restoreSucceeded(result) ? ExitCode.ok : ExitCode.failure;
+}
+
 async function main(argv: string[]): Promise<ExitCodeValue> {
   // Proxy credentials are masked in everything printed, usage errors included.
   registerProxySecrets(process.env);
@@ -1000,6 +1068,7 @@ async function main(argv: string[]): Promise<ExitCodeValue> {
     const config = loadConfig(choice.flags, choice.command);
     if (choice.command === 'inspect') return await runInspect(config);
     if (choice.command === 'doctor') return await runDoctor(config);
+    if (choice.command === 'restore') return await restoreCommand(config);
     return await run(config);
   } catch (err) {
     if (err instanceof PgsweepError) {

@@ -12,6 +12,12 @@ import type { Selector } from './matchers.ts';
 import { OPERATE_DEFAULTS, type OperateConfig, resolveOperate } from './operate-config.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.ts';
 import { plainHttpWarning } from './plain-http.ts';
+import {
+  RESTORE_DEFAULTS,
+  type RestoreConfig,
+  type RestoreFlags,
+  resolveRestore,
+} from './restore-config.ts';
 import * as v from './validate.ts';
 
 export { LOG_LEVELS, type LogLevel };
@@ -45,7 +51,7 @@ export const SHORT_TTL_MS = 60_000;
 export const MAX_CONCURRENCY = 256;
 
 /** What commander hands over: only options the user actually gave on the command line. */
-export interface FlagValues {
+export interface FlagValues extends RestoreFlags {
   url?: string[];
   ttl?: string;
   dryRun?: boolean;
@@ -89,7 +95,7 @@ export interface FlagValues {
 }
 
 /** Which command the settings are for: only the sweep needs a TTL. */
-export type CommandName = 'sweep' | 'inspect' | 'doctor';
+export type CommandName = 'sweep' | 'inspect' | 'doctor' | 'restore';
 
 /** Where a secret comes from; files are read by the CLI, never echoed. */
 export type SecretRef =
@@ -148,6 +154,8 @@ export interface Config {
   readonly fix: boolean;
   /** --push-metrics/--instance, --schedule/--timezone, --listen (see operate-config.ts). */
   readonly operate: OperateConfig;
+  /** `pgsweep restore`: --overwrite, --from-gateway (see restore-config.ts). */
+  readonly restore: RestoreConfig;
   /** Accepted but suspicious settings, for the CLI to log. */
   readonly warnings: string[];
 }
@@ -315,7 +323,7 @@ export function resolveConfig(
   const logLevel = scalar('--log-level', 'logLevel', flags.logLevel, v.oneOf(LOG_LEVELS));
   const listing = scalar('--listing', 'listing', flags.listing, v.oneOf(LISTING_MODES));
   const archiveFile = scalar('--archive-file', 'archiveFile', flags.archiveFile, v.nonEmpty);
-  if (archiveFile && listing?.value === 'text') {
+  if (sweeping && archiveFile && listing?.value === 'text') {
     problems.push(
       `${archiveFile.from} needs --listing json: the text listing carries push times only, not the metrics to archive`,
     );
@@ -398,6 +406,10 @@ export function resolveConfig(
     operate: sweeping
       ? resolveOperate(flags, env, fileValues, (k) => file?.where(k) ?? k, problems, checkMode)
       : OPERATE_DEFAULTS,
+    restore:
+      command === 'restore'
+        ? resolveRestore(flags, env, archiveFile?.value, urls, problems)
+        : RESTORE_DEFAULTS,
     warnings,
   };
   if (problems.length === 1) throw new UsageError(problems[0] ?? '');

@@ -104,7 +104,7 @@ export function sortedGroups(groups: readonly GroupReport[]): GroupReport[] {
   return keyed.map((k) => k.g);
 }
 
-function sortKey(labels: Labels): string[] {
+export function sortKey(labels: Labels): string[] {
   const names = Object.keys(labels)
     .filter((n) => n !== 'job')
     .sort(compareText);
@@ -117,7 +117,7 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function compareKeys(a: readonly string[], b: readonly string[]): number {
+export function compareKeys(a: readonly string[], b: readonly string[]): number {
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const c = compareText(a[i] ?? '', b[i] ?? '');
     if (c !== 0) return c;
