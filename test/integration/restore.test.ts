@@ -179,3 +179,13 @@ test('a malformed archive is exit 2 and pushes nothing, even for its good record
   assert.equal(result.stdout, '');
   assert.deepEqual(keySet(await gw.keys()), []);
 });
+
+test('restore --help matches the README copy', async () => {
+  const result = await runCli(['restore', '--help']);
+  assert.equal(result.code, 0);
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const block =
+    /<!-- restore-help:start -->\n```text\n([\s\S]*?)```\n<!-- restore-help:end -->/.exec(readme);
+  assert.ok(block, 'README has a restore help block');
+  assert.equal(block[1], result.stdout);
+});
