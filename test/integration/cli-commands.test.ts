@@ -73,7 +73,10 @@ const usageErrors: Array<{ args: string[]; env?: Record<string, string>; error: 
     error: /the same gateway URL is given twice/,
   },
   { args: ['inspect', '--url', 'ftp://x'], error: /--url: "ftp:\/\/x" must start with http/ },
-  { args: ['help', 'nope'], error: /unknown command 'nope' \(commands: inspect, doctor, restore\)/ },
+  {
+    args: ['help', 'nope'],
+    error: /unknown command 'nope' \(commands: inspect, doctor, restore\)/,
+  },
 ];
 
 for (const c of usageErrors) {
