@@ -5,6 +5,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
+import { getHeapStatistics } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { type Archive, openArchive } from './archive.ts';
 import type { GatewayUrl } from './base-url.ts';
@@ -24,6 +25,7 @@ import { type RequestSettings, readSecretFile, requestSettings } from './credent
 import { doctorGateway } from './doctor.ts';
 import { formatDuration } from './duration.ts';
 import { ExitCode, type ExitCodeValue, PgsweepError } from './errors.ts';
+import { heapLimitWarning } from './heap-limit.ts';
 import { inspectGateway } from './inspect.ts';
 import type { Log } from './log.ts';
 import { createLogger } from './logger.ts';
@@ -748,6 +750,8 @@ async function run(config: Config): Promise<ExitCodeValue> {
     config.archiveFile && !config.dryRun ? openArchive(config.archiveFile, log) : undefined;
   // After the usage errors above: a usage error stays the only line on stderr.
   for (const warning of config.warnings) log.warn({}, warning);
+  const heap = heapLimitWarning(config.maxGroups, getHeapStatistics().heap_size_limit);
+  if (heap) log.warn({}, heap);
 
   const sweepAll = async (): Promise<GatewayRun[]> => {
     const swept: GatewayRun[] = [];
