@@ -1,6 +1,5 @@
-#!/usr/bin/env node
-// V8 settings first, before the sweep allocates or compiles anything (see src/v8-flags.ts).
-import { tuneV8 } from '../dist/v8-flags.js';
-
-tuneV8();
+#!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=1024
+// Memory: Node's documented heap options, kept here where operators see them (README: Scale).
+// A small young generation and a bounded old one keep a 100k-group sweep near 128 MiB; the
+// old-space limit leaves room for --max-groups' default of a million stale groups.
 await import('../dist/cli.js');

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
@@ -256,12 +256,10 @@ function pgsweep(
   mode: 'json' | 'text',
 ): Promise<{ deleted: number; peakRssMiB: number; phases: string }> {
   return new Promise((resolve, reject) => {
+    // Run as users do: the bin itself, so its shebang's Node options apply, on this Node.
     const child = spawn(
-      process.execPath,
+      BIN,
       [
-        '--import',
-        RSS_HOOK,
-        BIN,
         '--url',
         gw.url,
         '--ttl',
@@ -281,7 +279,14 @@ function pgsweep(
         '--timeout',
         '10m',
       ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${RSS_HOOK}`.trim(),
+          PATH: `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ''}`,
+        },
+      },
     );
     let out = '';
     let err = '';

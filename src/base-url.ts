@@ -2,11 +2,23 @@
 import { UsageError } from './errors.ts';
 import { redactUrl } from './redact.ts';
 
+/** A gateway's --url, checked and split once; every request and message uses these parts. */
+export interface GatewayUrl {
+  /** As the user gave it. */
+  readonly text: string;
+  readonly origin: string;
+  /** The route prefix, always ending in `/`. */
+  readonly basePath: string;
+  /** `origin` + `basePath`: the gateway's name in messages and reports. */
+  readonly href: string;
+  readonly hostname: string;
+  /** The port requests go to (the scheme's default when the URL names none). */
+  readonly port: number;
+  readonly https: boolean;
+}
+
 /** Validates --url and returns the origin and base path (always ending in `/`). */
-export function parseBaseUrl(
-  raw: string,
-  from = '--url',
-): { origin: string; basePath: string; href: string } {
+export function parseBaseUrl(raw: string, from = '--url'): GatewayUrl {
   // Never echo userinfo, a query or a fragment: they are where URLs carry secrets.
   const shown = redactUrl(raw);
   // The URL parser silently drops tabs and newlines, so a value holding them names another URL.
@@ -36,5 +48,14 @@ export function parseBaseUrl(
     );
   }
   const basePath = url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`;
-  return { origin: url.origin, basePath, href: `${url.origin}${basePath}` };
+  const https = url.protocol === 'https:';
+  return {
+    text: raw,
+    origin: url.origin,
+    basePath,
+    href: `${url.origin}${basePath}`,
+    hostname: url.hostname,
+    port: Number(url.port) || (https ? 443 : 80),
+    https,
+  };
 }

@@ -5,9 +5,11 @@
 
 import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
+import { getHeapStatistics } from 'node:v8';
 import { Command, CommanderError, Option } from 'commander';
 import { type Archive, openArchive } from './archive.ts';
-import { createClient, type GatewayClient } from './client.ts';
+import type { GatewayUrl } from './base-url.ts';
+import { createClient, type GatewayClient, type Probe } from './client.ts';
 import {
   type CommandName,
   type Config,
@@ -23,7 +25,7 @@ import { type RequestSettings, readSecretFile, requestSettings } from './credent
 import { doctorGateway } from './doctor.ts';
 import { formatDuration } from './duration.ts';
 import { ExitCode, type ExitCodeValue, PgsweepError } from './errors.ts';
-import { createProbe, type Probe, type ProbeOptions } from './http-probe.ts';
+import { heapLimitWarning } from './heap-limit.ts';
 import { inspectGateway } from './inspect.ts';
 import type { Log } from './log.ts';
 import { createLogger } from './logger.ts';
@@ -623,7 +625,7 @@ function watchSignals(log: Log) {
 }
 
 async function sweepOne(
-  url: string,
+  url: GatewayUrl,
   config: Config,
   request: RequestSettings,
   log: Log,
@@ -643,12 +645,8 @@ async function sweepOne(
     maxListingBytes: config.maxListingBytes,
     maxGroups: config.maxGroups,
   });
-  // The web UI and /api/v1/status, opened only if a stale group's key needs them.
-  let probe: Probe | undefined;
-  const pages = () => {
-    probe ??= createProbe(probeOptions(url, config, request));
-    return probe;
-  };
+  // The web UI and /api/v1/status, read only if a stale group's key needs them.
+  const pages = (): Probe => client;
   const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
   // Progress on stderr: a live line on a terminal, periodic log lines otherwise, none for JSON.
   const progress = createProgress({
@@ -706,7 +704,7 @@ async function sweepOne(
     if (config.urls.length > 1) gatewayLog.error({ gateway: client.baseUrl }, err.message);
     return { gateway: client.baseUrl, error: err.message };
   } finally {
-    await Promise.all([client.close(), probe?.close()]);
+    await client.close();
   }
 }
 
@@ -718,17 +716,6 @@ function logGuard(report: SweepReport, config: Config, log: Log): void {
   if (!report.guard || config.output !== 'json') return;
   if (config.dryRun) log.warn({}, `a real run would stop here: ${report.guard}`);
   else log.error({}, report.guard);
-}
-
-/** The extra GETs (web UI, status, /metrics) share the listing's timeout and size bounds. */
-function probeOptions(url: string, config: Config, request: RequestSettings): ProbeOptions {
-  return {
-    url,
-    timeoutMs: config.timeoutMs,
-    request,
-    maxLineBytes: config.maxGroupBytes,
-    maxBodyBytes: config.maxListingBytes,
-  };
 }
 
 function withGateway(log: Log, gateway: string): Log {
@@ -763,6 +750,8 @@ async function run(config: Config): Promise<ExitCodeValue> {
     config.archiveFile && !config.dryRun ? openArchive(config.archiveFile, log) : undefined;
   // After the usage errors above: a usage error stays the only line on stderr.
   for (const warning of config.warnings) log.warn({}, warning);
+  const heap = heapLimitWarning(config.maxGroups, getHeapStatistics().heap_size_limit);
+  if (heap) log.warn({}, heap);
 
   const sweepAll = async (): Promise<GatewayRun[]> => {
     const swept: GatewayRun[] = [];
@@ -812,7 +801,7 @@ async function run(config: Config): Promise<ExitCodeValue> {
 /** --push-metrics: one gateway's result to that gateway. A failed push is a warning only. */
 async function pushOwnMetrics(
   g: GatewayRun,
-  url: string,
+  url: GatewayUrl,
   config: Config,
   request: RequestSettings,
   log: Log,
@@ -956,16 +945,15 @@ async function eachGateway<R>(
       maxListingBytes: config.maxListingBytes,
       maxGroups: config.maxGroups,
     });
-    const probe = createProbe(probeOptions(url, config, request));
     const gatewayLog = config.urls.length > 1 ? withGateway(log, client.baseUrl) : log;
     try {
-      results.push({ gateway: client.baseUrl, report: await work(client, probe, gatewayLog) });
+      results.push({ gateway: client.baseUrl, report: await work(client, client, gatewayLog) });
     } catch (err) {
       if (!(err instanceof PgsweepError)) throw err;
       if (config.urls.length > 1) gatewayLog.error({ gateway: client.baseUrl }, err.message);
       results.push({ gateway: client.baseUrl, error: err.message });
     } finally {
-      await Promise.all([client.close(), probe.close()]);
+      await client.close();
     }
   }
   return results;

@@ -1,24 +1,26 @@
 /**
- * The Pushgateway HTTP edge: list all groups and delete one. Never follows redirects (a redirected
- * DELETE can address a different group, spec §4.3). Sends paths verbatim, without URL
- * normalisation. Honours HTTP_PROXY/HTTPS_PROXY/NO_PROXY. The listing is never retried (each try
- * makes the gateway rebuild the whole response); a DELETE is idempotent and is retried.
+ * The one Pushgateway HTTP client: every request pgsweep sends (the listing, DELETEs, the write
+ * barrier, /-/healthy, the pages inspect and doctor read, restore's PUTs, its own metrics) goes
+ * through it, over one dispatcher per gateway (http-transport.ts). Never follows redirects (a
+ * redirected DELETE can address a different group, spec §4.3). Sends paths verbatim, without URL
+ * normalisation. The listing is never retried (each try makes the gateway rebuild the whole
+ * response); a DELETE or PUT is idempotent and is retried.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Agent, type Dispatcher, EnvHttpProxyAgent, errors } from 'undici';
-import { parseBaseUrl } from './base-url.ts';
-import { formatByteSize } from './byte-size.ts';
+import type { Dispatcher } from 'undici';
+import type { GatewayUrl } from './base-url.ts';
+import { type ListingLimits, readListing } from './client-listing.ts';
 import { GatewayError } from './errors.ts';
-import { createExpositionParser } from './exposition.ts';
 import { type DateHeader, readDateHeader } from './http-date.ts';
+import { describeListingStatus, describeNetworkError, errorCode } from './http-errors.ts';
+import { readBody, readHead, snippet } from './http-read.ts';
 import {
-  createListingParser,
-  type ListedGroup,
-  ListingFormatError,
-  ListingLimitError,
-} from './listing.ts';
-import { checkProxyEnv } from './proxy-env.ts';
-import type { BarrierOutcome } from './write-window.ts';
+  createTransport,
+  type RequestDeadline,
+  requestDeadline,
+  type TlsMaterial,
+} from './http-transport.ts';
+import type { ListedGroup } from './listing.ts';
 
 /** Which listing to read: the JSON API, or the text exposition (lighter on the gateway). */
 export const LISTING_MODES = ['json', 'text'] as const;
@@ -46,8 +48,69 @@ export interface DeleteResult {
   readonly attempts: number;
 }
 
-export interface GatewayClient {
+export type BarrierOutcome =
+  | { readonly applied: true }
+  /**
+   * The answer proves nothing. `queued`: the gateway took it anyway (it runs with
+   * --push.disable-consistency-check), so it will still leave its group behind.
+   */
+  | { readonly applied: false; readonly why: string; readonly queued: boolean };
+
+/** A page's answer; a broken one is data here (doctor diagnoses it), never thrown. */
+export interface ProbeResponse {
+  readonly kind: 'response';
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Body bytes read (all of them unless `truncated`). */
+  readonly bytes: number;
+  /** The first few KiB of the body as UTF-8, for messages. */
+  readonly head: string;
+  /** Reading stopped at `maxBytes`. */
+  readonly truncated: boolean;
+}
+
+export interface ProbeFailure {
+  readonly kind: 'network-error';
+  /** Node or undici error code, e.g. `UND_ERR_SOCKET` for a connection closed without a reply. */
+  readonly code: string | undefined;
+  /** One readable clause, e.g. "connection reset by the server". */
+  readonly message: string;
+  /** True when the response headers had arrived and the body was cut off. */
+  readonly midBody: boolean;
+  /** The status, when the failure happened while reading the body. */
+  readonly status?: number;
+}
+
+export type ProbeResult = ProbeResponse | ProbeFailure;
+
+export interface GetOptions {
+  /** Receives each body chunk as it arrives. */
+  readonly onChunk?: (chunk: Buffer) => void;
+  /** Stop reading after this many bytes (the rest is discarded). */
+  readonly maxBytes?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** The GETs inspect, doctor and exact-key resolution read besides the listing. */
+export interface Probe {
   readonly baseUrl: string;
+  /** --max-group-bytes: the longest line a page scanner should hold. */
+  readonly maxLineBytes: number;
+  /** --max-listing-bytes: no body is read past this (the result says `truncated`). */
+  readonly maxBodyBytes: number;
+  /** `path` is relative to the base URL, e.g. `-/healthy`, `metrics` or `` for the UI. */
+  get(path: string, options?: GetOptions): Promise<ProbeResult>;
+  close(): Promise<void>;
+}
+
+export interface PushResult {
+  /** The HTTP status, or 0 when no answer came (then `detail` says why). */
+  readonly status: number;
+  /** The start of the answer's body, or why there was none. */
+  readonly detail: string;
+}
+
+export interface GatewayClient extends Probe {
   list(signal?: AbortSignal): Promise<Listing>;
   /** `path` is relative to the base URL, as built by groupPath(). */
   deleteGroup(path: string, signal?: AbortSignal): Promise<DeleteResult>;
@@ -55,14 +118,15 @@ export interface GatewayClient {
   healthy(signal?: AbortSignal): Promise<number>;
   /** Answers once every write queued before it has been applied (see BARRIER_PATH). */
   barrier(signal?: AbortSignal): Promise<BarrierOutcome>;
-  close(): Promise<void>;
-}
-
-export interface TlsMaterial {
-  readonly ca?: Buffer;
-  readonly cert?: Buffer;
-  readonly key?: Buffer;
-  readonly rejectUnauthorized: boolean;
+  /** One push of a text exposition body, never retried. */
+  push(
+    method: 'PUT' | 'POST',
+    path: string,
+    body: string,
+    signal?: AbortSignal,
+  ): Promise<PushResult>;
+  /** A PUT, retried like a DELETE (restore). */
+  put(path: string, body: string, signal?: AbortSignal): Promise<PushResult>;
 }
 
 export interface RetryPolicy {
@@ -74,88 +138,18 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 3, baseDelayMs: 250, maxDelayMs: 5000 };
 
-export interface ClientOptions {
-  readonly url: string;
+export interface ClientOptions extends ListingLimits {
+  readonly url: GatewayUrl;
   readonly timeoutMs: number;
   readonly connections: number;
   /** Sent with every request (auth and --header). Never logged. */
   readonly headers?: Readonly<Record<string, string>>;
-  readonly tls?: TlsMaterial;
+  readonly tls?: TlsMaterial | undefined;
   readonly retry?: RetryPolicy;
   /** Default `json`. */
   readonly listing?: ListingMode;
   /** Keep each group's full JSON (json listing only), for the archive. */
   readonly keepRaw?: boolean;
-  /** Largest group (text listing: line) and whole listing body accepted (--max-*-bytes). */
-  readonly maxGroupBytes?: number;
-  readonly maxListingBytes?: number;
-  /** --max-groups: a listing with more groups fails. */
-  readonly maxGroups?: number;
-}
-
-/** The request took longer than --timeout as a whole (headers and body). */
-export class RequestTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`the request took longer than ${timeoutMs}ms`);
-    this.name = 'RequestTimeoutError';
-  }
-}
-
-export interface RequestDeadline {
-  /** Give this to undici: it aborts with a RequestTimeoutError, or with the caller's reason. */
-  readonly signal: AbortSignal;
-  /** Call once the response body has been read (or given up): stops the timer. */
-  done(): void;
-}
-
-/**
- * One request's whole-request deadline. undici's headersTimeout and bodyTimeout bound only each
- * gap between bytes, so a body that drips never ends; this bounds headers and body together.
- * A timer that is cleared on completion (rather than AbortSignal.timeout) so 100k DELETEs do not
- * leave 100k live timers behind for --timeout each.
- */
-export function requestDeadline(timeoutMs: number, caller?: AbortSignal): RequestDeadline {
-  const controller = new AbortController();
-  const onAbort = () => controller.abort(caller?.reason);
-  const timer = setTimeout(() => controller.abort(new RequestTimeoutError(timeoutMs)), timeoutMs);
-  // Pending requests keep the process alive by their sockets; the timer itself need not.
-  timer.unref();
-  if (caller?.aborted) onAbort();
-  else caller?.addEventListener('abort', onAbort, { once: true });
-  return {
-    signal: controller.signal,
-    done() {
-      clearTimeout(timer);
-      caller?.removeEventListener('abort', onAbort);
-    },
-  };
-}
-
-/** How much of a response body is read for a message; the rest is discarded unread. */
-const MESSAGE_BODY_BYTES = 4096;
-
-/**
- * The first bytes of a body as text, never more than `max` bytes however much is sent. A body cut
- * off is read as far as it came, unless `signal` aborted it (a timeout): that is thrown.
- */
-export async function readHead(
-  body: Dispatcher.ResponseData['body'],
-  signal?: AbortSignal,
-  max = MESSAGE_BODY_BYTES,
-): Promise<string> {
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  try {
-    for await (const data of body) {
-      const chunk = data as Buffer;
-      parts.push(chunk.subarray(0, max - bytes));
-      bytes += Math.min(chunk.length, max - bytes);
-      if (bytes >= max) break; // leaving the loop destroys the body: the rest is never read
-    }
-  } catch (err) {
-    if (signal?.aborted) throw err;
-  }
-  return Buffer.concat(parts).toString('utf8');
 }
 
 /**
@@ -168,74 +162,19 @@ export async function readHead(
 export const BARRIER_PATH = 'metrics/job/pgsweep_barrier';
 export const BARRIER_BODY = 'pgsweep_write_barrier 1 1\n';
 
-/** Connecting should be quick even when the listing is slow to build. */
-const MAX_CONNECT_TIMEOUT_MS = 10_000;
-
-export interface Transport {
-  /** An Agent, or an EnvHttpProxyAgent when a proxy variable is set. */
-  readonly agent: Dispatcher;
-  readonly origin: string;
-  /** The route prefix, always ending in `/`. */
-  readonly basePath: string;
-  readonly href: string;
-  readonly errorContext: ErrorContext;
-}
-
-/**
- * The connection setup every request to a gateway shares: HTTP(S)_PROXY/NO_PROXY, TLS material,
- * bounded timeouts (undici's defaults are 300 s), and what error messages need to know.
- */
-export function createTransport(options: {
-  readonly url: string;
-  readonly timeoutMs: number;
-  readonly connections: number;
-  readonly tls?: TlsMaterial | undefined;
-}): Transport {
-  const { origin, basePath, href } = parseBaseUrl(options.url);
-  const tls = options.tls ?? { rejectUnauthorized: true };
-  const tlsOptions = {
-    ...(tls.ca ? { ca: tls.ca } : {}),
-    ...(tls.cert ? { cert: tls.cert } : {}),
-    ...(tls.key ? { key: tls.key } : {}),
-    rejectUnauthorized: tls.rejectUnauthorized,
-  };
-  const agentOptions = {
-    connections: options.connections,
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-    connect: { ...tlsOptions, timeout: Math.min(options.timeoutMs, MAX_CONNECT_TIMEOUT_MS) },
-  };
-  // Without a proxy variable EnvHttpProxyAgent sends everything direct anyway, yet it parses the
-  // origin and re-reads NO_PROXY for every request (20 ms of a 20k-group sweep's profile for the
-  // NO_PROXY reads alone).
-  if (proxyConfigured(process.env)) checkProxyEnv(process.env);
-  const agent = proxyConfigured(process.env)
-    ? // requestTls is used for the target when tunnelling through HTTPS_PROXY.
-      new EnvHttpProxyAgent({ ...agentOptions, requestTls: tlsOptions })
-    : new Agent(agentOptions);
-  const target = new URL(origin);
-  const errorContext: ErrorContext = {
-    timeoutMs: options.timeoutMs,
-    host: target.hostname,
-    port: Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
-    httpsWithoutClientCert: target.protocol === 'https:' && !tls.cert,
-  };
-  return { agent, origin, basePath, href, errorContext };
-}
-
-/** Whether EnvHttpProxyAgent would route any request through a proxy (it reads these names). */
-export function proxyConfigured(env: NodeJS.ProcessEnv): boolean {
-  return ['http_proxy', 'HTTP_PROXY', 'https_proxy', 'HTTPS_PROXY'].some((name) => !!env[name]);
-}
+const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
 
 export function createClient(options: ClientOptions): GatewayClient {
-  const { agent, origin, basePath, href, errorContext } = createTransport(options);
+  const { agent, errorContext } = createTransport(options);
+  const { origin, basePath, href } = options.url;
   const headers = { ...(options.headers ?? {}) };
+  const pushHeaders = { ...headers, 'content-type': EXPOSITION };
   const retry = options.retry ?? DEFAULT_RETRY;
+  const maxBodyBytes = options.maxListingBytes ?? 2 ** 30;
 
   /** One request under its whole-request deadline; call `deadline.done()` once the body is read. */
   async function send(
-    method: 'GET' | 'DELETE' | 'POST',
+    method: 'GET' | 'DELETE' | 'POST' | 'PUT',
     path: string,
     signal?: AbortSignal,
     body?: string,
@@ -246,7 +185,7 @@ export function createClient(options: ClientOptions): GatewayClient {
         origin,
         method,
         path: `${basePath}${path}`,
-        headers,
+        headers: body === undefined ? headers : pushHeaders,
         ...(body === undefined ? {} : { body }),
         signal: deadline.signal,
       });
@@ -277,16 +216,80 @@ export function createClient(options: ClientOptions): GatewayClient {
     }
   }
 
-  /** A listing cap, named by its flag, in the words the user needs to act. */
-  function describeLimit(err: ListingLimitError, target: string): string {
-    const size = formatByteSize(err.maxBytes);
-    return err.limit === 'group'
-      ? `a group in the listing from ${target} is larger than --max-group-bytes ${size}; nothing was deleted (raise --max-group-bytes if the gateway really holds groups that big)`
-      : `the listing from ${target} is larger than --max-listing-bytes ${size}; nothing was deleted (raise --max-listing-bytes if the gateway is really that big)`;
+  /** Retries a network error, 429 or 5xx with backoff; `once` returns status 0 for no answer. */
+  async function retried<R extends { status: number }>(
+    once: (attempt: number, last: boolean) => Promise<R>,
+    signal?: AbortSignal,
+  ): Promise<R> {
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt > retry.retries || signal?.aborted === true;
+      const result = await once(attempt, last);
+      if (last || !isRetryableStatus(result.status)) return result;
+      const delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
+      await sleep(delay, undefined, signal ? { signal } : {}).catch(() => {});
+    }
+  }
+
+  async function push(
+    method: 'PUT' | 'POST',
+    path: string,
+    body: string,
+    signal?: AbortSignal,
+  ): Promise<PushResult> {
+    const deadline = requestDeadline(options.timeoutMs, signal);
+    try {
+      const res = await agent.request({
+        origin,
+        method,
+        path: `${basePath}${path}`,
+        headers: pushHeaders,
+        body,
+        signal: deadline.signal,
+      });
+      const text = await readHead(res.body, deadline.signal);
+      return { status: res.statusCode, detail: snippet(text, 200, '') };
+    } catch (err) {
+      return { status: 0, detail: describeNetworkError(err, errorContext) };
+    } finally {
+      deadline.done();
+    }
+  }
+
+  async function get(path: string, opts: GetOptions, signal: AbortSignal): Promise<ProbeResult> {
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await agent.request({
+        origin,
+        method: 'GET',
+        path: `${basePath}${path}`,
+        headers,
+        signal,
+      });
+    } catch (err) {
+      return failure(err);
+    }
+    try {
+      const read = await readBody(res.body, opts);
+      return { kind: 'response', status: res.statusCode, headers: res.headers, ...read };
+    } catch (err) {
+      return failure(err, res.statusCode);
+    }
+  }
+
+  function failure(err: unknown, status?: number): ProbeFailure {
+    return {
+      kind: 'network-error',
+      code: errorCode(err),
+      message: describeNetworkError(err, errorContext),
+      midBody: status !== undefined,
+      ...(status === undefined ? {} : { status }),
+    };
   }
 
   return {
     baseUrl: href,
+    maxLineBytes: options.maxGroupBytes ?? 16 * 2 ** 20,
+    maxBodyBytes,
 
     async list(signal) {
       const mode = options.listing ?? 'json';
@@ -302,84 +305,34 @@ export function createClient(options: ClientOptions): GatewayClient {
       // undici gives an array when the header is repeated: readDateHeader refuses that.
       const date = readDateHeader(res.headers.date);
       const stats = { bytes: 0, groups: 0 };
-      const limits = {
-        ...(options.maxGroupBytes ? { maxGroupBytes: options.maxGroupBytes } : {}),
-        ...(options.maxListingBytes ? { maxListingBytes: options.maxListingBytes } : {}),
-      };
-      const parser =
-        mode === 'json'
-          ? createListingParser({ keepRaw: options.keepRaw === true, ...limits })
-          : createExpositionParser(limits);
-      const maxGroups = options.maxGroups ?? Number.POSITIVE_INFINITY;
-      let count = 0;
-      const tooMany = () =>
-        new GatewayError(
-          `the listing from ${target} holds more than --max-groups ${maxGroups} groups; nothing was deleted (raise --max-groups if the gateway really holds that many)`,
-        );
-      async function* groups(): AsyncGenerator<ListedGroup> {
-        try {
-          for await (const chunk of res.body) {
-            for (const group of parser.push(chunk as Buffer)) {
-              if (++count > maxGroups) throw tooMany();
-              yield group;
-            }
-          }
-        } catch (err) {
-          if (err instanceof GatewayError) throw err;
-          if (err instanceof ListingLimitError) throw new GatewayError(describeLimit(err, target));
-          if (err instanceof ListingFormatError) {
-            throw new GatewayError(
-              `bad listing from ${target}: ${err.message}; nothing was deleted`,
-            );
-          }
-          if (err instanceof RequestTimeoutError) {
-            throw new GatewayError(
-              `GET ${target} ${describeNetworkError(err, errorContext)}; nothing was deleted`,
-            );
-          }
-          throw new GatewayError(
-            `listing from ${target} was cut off: ${describeNetworkError(err, errorContext)}; nothing was deleted`,
-          );
-        } finally {
-          // Also when the reader stops early: the body is then destroyed and the timer must go.
-          deadline.done();
-        }
-        try {
-          const end = parser.finish();
-          stats.bytes = end.bytes;
-          stats.groups = end.groups;
-          for (const group of end.rest) {
-            if (++count > maxGroups) throw tooMany();
-            yield group;
-          }
-        } catch (err) {
-          if (err instanceof ListingFormatError) {
-            throw new GatewayError(
-              `bad listing from ${target}: ${err.message}; nothing was deleted`,
-            );
-          }
-          throw err;
-        }
-      }
-      return { date, dateMs: date.ok ? date.ms : undefined, groups: groups(), stats };
+      const groups = readListing(
+        res.body,
+        deadline,
+        {
+          mode,
+          keepRaw: options.keepRaw === true,
+          target,
+          errorContext,
+          maxGroupBytes: options.maxGroupBytes,
+          maxListingBytes: options.maxListingBytes,
+          maxGroups: options.maxGroups,
+        },
+        stats,
+      );
+      return { date, dateMs: date.ok ? date.ms : undefined, groups, stats };
     },
 
-    async deleteGroup(path, signal) {
-      for (let attempt = 1; ; attempt++) {
-        const last = attempt > retry.retries || signal?.aborted === true;
-        let result: DeleteResult;
+    deleteGroup(path, signal) {
+      return retried(async (attempt, last) => {
         try {
           const { res, deadline } = await send('DELETE', path, signal);
           const text = await answerText('DELETE', path, res, deadline);
-          result = { status: res.statusCode, body: text.slice(0, 200).trim(), attempts: attempt };
+          return { status: res.statusCode, body: text.slice(0, 200).trim(), attempts: attempt };
         } catch (err) {
           if (last) throw err;
-          await backoff(attempt, signal);
-          continue;
+          return { status: 0, body: '', attempts: attempt };
         }
-        if (last || !isRetryableStatus(result.status)) return result;
-        await backoff(attempt, signal);
-      }
+      }, signal);
     },
 
     async healthy(signal) {
@@ -415,145 +368,34 @@ export function createClient(options: ClientOptions): GatewayClient {
       };
     },
 
+    async get(path, opts = {}) {
+      // --timeout bounds the whole request, body included (see requestDeadline).
+      const deadline = requestDeadline(options.timeoutMs, opts.signal);
+      try {
+        const maxBytes = Math.min(opts.maxBytes ?? maxBodyBytes, maxBodyBytes);
+        return await get(path, { ...opts, maxBytes }, deadline.signal);
+      } finally {
+        deadline.done();
+      }
+    },
+
+    push,
+
+    put(path, body, signal) {
+      return retried(() => push('PUT', path, body, signal), signal);
+    },
+
     async close() {
       await agent.close();
     },
   };
-
-  async function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
-    const delay = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-    await sleep(delay, undefined, signal ? { signal } : {}).catch(() => {});
-  }
 }
 
-/** 5xx (the gateway or a proxy in trouble) and 429 are worth another try; 4xx are not. */
+/** 5xx (the gateway or a proxy in trouble), 429 and no answer (0) are worth another try. */
 function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
+  return status === 0 || status === 429 || status >= 500;
 }
 
 function shorten(path: string): string {
   return path.length > 200 ? `${path.slice(0, 200)}...` : path;
-}
-
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function describeListingStatus(
-  target: string,
-  status: number,
-  headers: Record<string, string | string[] | undefined>,
-  body: string,
-  mode: ListingMode,
-): string {
-  const snippet = body.slice(0, 120).replace(/\s+/g, ' ').trim();
-  if (status >= 300 && status < 400) {
-    const location = headerValue(headers.location);
-    return `GET ${target} was redirected (${status}${location ? ` to ${location}` : ''}); pgsweep never follows redirects: set --url to the address the gateway serves`;
-  }
-  if (status === 404) {
-    return `no Pushgateway API at ${target} (404): check --url, including any route prefix such as /pushgateway/`;
-  }
-  if (status === 401 || status === 403) {
-    return `GET ${target} was refused (${status} ${status === 401 ? 'Unauthorized' : 'Forbidden'}): check your credentials (--username with --password-file, or --bearer-token-file)`;
-  }
-  if (status === 500 && mode === 'text') {
-    return `GET ${target} answered 500${snippet ? ` (${snippet})` : ''}: the gateway's store is inconsistent, so its text page fails; nothing was deleted (run pgsweep doctor, or sweep with --listing json)`;
-  }
-  return `GET ${target} answered ${status}${snippet ? ` (${snippet})` : ''}; nothing was deleted`;
-}
-
-/** What each certificate check failure means for the user, by Node's TLS error code. */
-const TLS_ERRORS: Readonly<Record<string, string>> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT:
-    'the gateway certificate is self-signed and not trusted (pass its CA with --ca-file)',
-  SELF_SIGNED_CERT_IN_CHAIN:
-    'the certificate chain ends in an untrusted self-signed CA (pass it with --ca-file)',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    'the gateway certificate is not signed by a trusted CA (pass the CA with --ca-file)',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    'the issuer of the gateway certificate is not trusted (pass the CA with --ca-file)',
-  UNABLE_TO_GET_ISSUER_CERT:
-    'the issuer of the gateway certificate is unknown (pass the CA with --ca-file)',
-  CERT_HAS_EXPIRED: 'the gateway certificate has expired',
-  CERT_NOT_YET_VALID: 'the gateway certificate is not valid yet (check the clocks)',
-  ERR_TLS_CERT_ALTNAME_INVALID:
-    'the gateway certificate does not name this host (check --url against the certificate)',
-  CERT_SIGNATURE_FAILURE: 'the gateway certificate signature is invalid',
-  EPROTO:
-    'TLS handshake failed (is the gateway really serving HTTPS, and is a client certificate required?)',
-  ERR_SSL_WRONG_VERSION_NUMBER:
-    'TLS handshake failed: the server does not speak TLS here (use http://?)',
-  ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE:
-    'the gateway rejected the client certificate (check --cert-file and --key-file)',
-  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED:
-    'the gateway requires a client certificate (pass --cert-file and --key-file)',
-  ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE:
-    'TLS handshake failed (does the gateway require a client certificate?)',
-};
-
-export interface ErrorContext {
-  readonly timeoutMs: number;
-  /** The gateway's host and port, to tell a refused proxy from a refused gateway. */
-  readonly host?: string;
-  readonly port?: number;
-  /** A closed connection on HTTPS without --cert-file often means mutual TLS. */
-  readonly httpsWithoutClientCert?: boolean;
-}
-
-/** One readable clause for a network-level failure. */
-export function describeNetworkError(err: unknown, context: ErrorContext): string {
-  if (
-    err instanceof RequestTimeoutError ||
-    err instanceof errors.HeadersTimeoutError ||
-    err instanceof errors.BodyTimeoutError ||
-    err instanceof errors.ConnectTimeoutError
-  ) {
-    return `timed out after ${context.timeoutMs / 1000}s (raise --timeout if the gateway is just slow)`;
-  }
-  // undici's proxy agent reports a refused CONNECT as an aborted request: it is not ours.
-  const proxyRefusal =
-    err instanceof errors.RequestAbortedError
-      ? /^Proxy response \((\d+)\)/.exec(err.message)
-      : null;
-  if (proxyRefusal) {
-    return `the proxy from HTTP_PROXY/HTTPS_PROXY refused to connect to the gateway (${proxyRefusal[1]}): check the proxy, or set NO_PROXY to bypass it`;
-  }
-  if (
-    err instanceof errors.RequestAbortedError ||
-    (err as { name?: string } | null)?.name === 'AbortError'
-  ) {
-    return 'abandoned because pgsweep is stopping';
-  }
-  const e = err as {
-    code?: unknown;
-    address?: unknown;
-    port?: unknown;
-    cause?: { code?: unknown; address?: unknown; port?: unknown };
-  } | null;
-  const c =
-    typeof e?.code === 'string'
-      ? e.code
-      : typeof e?.cause?.code === 'string'
-        ? e.cause.code
-        : undefined;
-  if (c && TLS_ERRORS[c]) return `TLS: ${TLS_ERRORS[c]} [${c}]`;
-  if (c === 'ECONNREFUSED') {
-    const address = e?.address ?? e?.cause?.address;
-    const port = e?.port ?? e?.cause?.port;
-    const elsewhere =
-      typeof port === 'number' && context.port !== undefined && port !== context.port;
-    if (elsewhere) {
-      return `connection refused by ${String(address)}:${port}, which is not the gateway: is a proxy from HTTP_PROXY/HTTPS_PROXY down? (set NO_PROXY to bypass it)`;
-    }
-    return 'connection refused (is the Pushgateway running, and is --url right?)';
-  }
-  if (c === 'ENOTFOUND' || c === 'EAI_AGAIN') return 'host name not found (check --url)';
-  if (c === 'ECONNRESET' || c === 'UND_ERR_SOCKET') {
-    return context.httpsWithoutClientCert
-      ? 'the server closed the connection during or right after the TLS handshake (does the gateway require a client certificate? pass --cert-file and --key-file)'
-      : 'connection reset by the server';
-  }
-  const message = err instanceof Error ? err.message : String(err);
-  return c ? `${message} (${c})` : message;
 }

@@ -3,7 +3,7 @@
  * which beats defaults. Pure: collects every problem into one UsageError, prints nothing.
  * Secrets are never flag values: they come from files (read by the CLI) or the environment.
  */
-import { parseBaseUrl } from './base-url.ts';
+import { type GatewayUrl, parseBaseUrl } from './base-url.ts';
 import { LISTING_MODES, type ListingMode } from './client.ts';
 import { type ConfigFile, type FileValues, LOG_LEVELS, type LogLevel } from './config-file.ts';
 import { formatDuration } from './duration.ts';
@@ -123,7 +123,7 @@ export interface Guards {
 }
 
 export interface Config {
-  readonly urls: string[];
+  readonly urls: GatewayUrl[];
   readonly ttlMs: number;
   readonly rules: v.TtlRule[];
   readonly useDeclaredTtl: boolean;
@@ -262,8 +262,8 @@ export function resolveConfig(
   }
 
   const urls = list('--url', 'url', flags.url, v.url);
-  if (urls.length === 0 && problems.length === 0) urls.push(DEFAULTS.url);
-  if (new Set(urls.map((u) => parseBaseUrl(u).href)).size !== urls.length) {
+  if (urls.length === 0 && problems.length === 0) urls.push(parseBaseUrl(DEFAULTS.url));
+  if (new Set(urls.map((u) => u.href)).size !== urls.length) {
     problems.push('the same gateway URL is given twice (--url, PGSWEEP_URL or url in --config)');
   }
 

@@ -3,9 +3,10 @@
  * certificate files (through an injected reader) and builds headers. Secrets stay in memory only;
  * errors name the file, never its content.
  */
-import type { TlsMaterial } from './client.ts';
+
 import type { Config, SecretRef } from './config.ts';
 import { UsageError } from './errors.ts';
+import type { TlsMaterial } from './http-transport.ts';
 import { MAX_SECRET_BYTES, readUserFile, showPath, UserFileError } from './read-user-file.ts';
 import { registerHeaderSecret, registerSecret } from './redact.ts';
 

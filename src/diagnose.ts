@@ -6,9 +6,10 @@
  * push_failure_time_seconds family crashes the listing, are ever targets.
  */
 import { parseGoFloat } from './age.ts';
+import type { ProbeResult } from './client.ts';
 import { formatLabels, groupPath, keyId, keyProblem } from './grouping-key.ts';
-import type { ProbeResult } from './http-probe.ts';
-import { describeAccessProblem, isAccessProblem, snippet } from './http-probe.ts';
+import { describeAccessProblem, isAccessProblem } from './http-errors.ts';
+import { snippet } from './http-read.ts';
 import type { ListedGroup } from './listing.ts';
 import type { Labels } from './matchers.ts';
 import { exposedLabels, type ScrapeScan } from './scrape-scan.ts';

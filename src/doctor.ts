@@ -8,7 +8,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatByteSize } from './byte-size.ts';
-import type { GatewayClient } from './client.ts';
+import type { GatewayClient, Probe, ProbeResult } from './client.ts';
 import {
   type Diagnosis,
   diagnose,
@@ -21,13 +21,8 @@ import {
 } from './diagnose.ts';
 import { GatewayError, PgsweepError } from './errors.ts';
 import { formatLabels, keyId } from './grouping-key.ts';
-import {
-  describeAccessProblem,
-  headerValue,
-  isAccessProblem,
-  type Probe,
-  type ProbeResult,
-} from './http-probe.ts';
+import { describeAccessProblem, isAccessProblem } from './http-errors.ts';
+import { headerValue } from './http-read.ts';
 import type { Log } from './log.ts';
 import { type ScrapeScan, ScrapeScanner } from './scrape-scan.ts';
 import { formatRawKey, isLastPushSuccessCrash, type UiPage, UiPageScanner } from './ui-keys.ts';

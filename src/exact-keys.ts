@@ -16,8 +16,8 @@
  */
 
 import { formatByteSize } from './byte-size.ts';
+import type { Probe, ProbeResult } from './client.ts';
 import { formatLabels, groupPath, keyId } from './grouping-key.ts';
-import type { Probe, ProbeResult } from './http-probe.ts';
 import type { Log } from './log.ts';
 import { type Labels, putLabel } from './matchers.ts';
 import type { TrackedGroup } from './tracked-group.ts';

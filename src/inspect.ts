@@ -4,12 +4,11 @@
  * GETs and nothing else.
  */
 import { formatByteSize } from './byte-size.ts';
-import type { GatewayClient } from './client.ts';
+import type { GatewayClient, Probe } from './client.ts';
 import { CLOCK_SKEW_WARN_MS } from './clock.ts';
 import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
-import type { Probe } from './http-probe.ts';
-import { snippet } from './http-probe.ts';
+import { snippet } from './http-read.ts';
 import { InspectAccumulator, type InspectReport } from './inspect-report.ts';
 import type { Log } from './log.ts';
 import { ScrapeScanner } from './scrape-scan.ts';

@@ -3,7 +3,6 @@
  * facts a sweep needs. Pure: no I/O. Group-level oddities become a `problem` on that group (it is
  * kept); an envelope we do not understand throws, because a sweep must only act on a whole listing.
  */
-import { READ_MEMBER_NAMES, readGroupFast } from './listing-fast-path.ts';
 import {
   ListingLimitError,
   type ListingLimits,
@@ -166,7 +165,12 @@ export interface ListingParser {
 }
 
 /** The members parseGroup reads, as their quoted names. */
-const READ_MEMBERS = READ_MEMBER_NAMES.map((name) => Buffer.from(JSON.stringify(name), 'utf8'));
+const READ_MEMBERS = [
+  'labels',
+  'push_time_seconds',
+  'push_failure_time_seconds',
+  DECLARED_TTL_METRIC,
+].map((name) => Buffer.from(JSON.stringify(name), 'utf8'));
 
 /**
  * A group's JSON with only the members parseGroup reads. The metric families are most of the
@@ -195,14 +199,7 @@ function isReadMember(json: Buffer, start: number, end: number): boolean {
   return false;
 }
 
-/** One group object of the listing, handed over by the splitter with its member spans. */
-function readGroup(json: Buffer, members: MemberSpans): ListedGroup {
-  const fast = readGroupFast(json, members);
-  if (fast) return listedGroup(fast.labels, fast.labels, 'labels', undefined, fast);
-  return readGroupByJsonParse(json, members);
-}
-
-/** The general path, for any group: JSON.parse of the members parseGroup reads. */
+/** One group object of the listing: JSON.parse of the members parseGroup reads. */
 export function readGroupByJsonParse(json: Buffer, members: MemberSpans): ListedGroup {
   let raw: Json;
   try {
@@ -226,7 +223,7 @@ export function createListingParser(
 ): ListingParser {
   let ready: ListedGroup[] = [];
   const splitter = new ListingSplitter((json, members) => {
-    const group = readGroup(json, members);
+    const group = readGroupByJsonParse(json, members);
     ready.push(options.keepRaw ? { ...group, raw: json.toString('utf8') } : group);
   }, options);
   const structural = <T>(fn: () => T): T => {

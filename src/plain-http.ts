@@ -2,10 +2,10 @@
  * One warning for a plain-http gateway given TLS options (they do nothing without TLS) or
  * credentials (they travel in clear text). Pure: the caller logs it once per run.
  */
-import { parseBaseUrl } from './base-url.ts';
+import type { GatewayUrl } from './base-url.ts';
 
 export interface PlainHttpInputs {
-  readonly urls: readonly string[];
+  readonly urls: readonly GatewayUrl[];
   readonly tls: {
     readonly caFile?: string | undefined;
     readonly certFile?: string | undefined;
@@ -20,7 +20,7 @@ export interface PlainHttpInputs {
 const CREDENTIAL_HEADER = /auth|token|api[-_]?key|secret|passw|session|signature/i;
 
 export function plainHttpWarning(inputs: PlainHttpInputs): string | undefined {
-  const plain = inputs.urls.filter((u) => parseBaseUrl(u).href.startsWith('http:'));
+  const plain = inputs.urls.filter((u) => !u.https);
   if (plain.length === 0) return undefined;
   const { tls } = inputs;
   const tlsFlags = [
@@ -43,6 +43,6 @@ export function plainHttpWarning(inputs: PlainHttpInputs): string | undefined {
       ? [`${secrets.join(' and ')} ${secrets.length > 1 ? 'travel' : 'travels'} in clear text`]
       : []),
   ];
-  const where = plain.map((u) => parseBaseUrl(u).href).join(', ');
+  const where = plain.map((u) => u.href).join(', ');
   return `plain http (${where}): ${parts.join('; ')}; use an https:// URL`;
 }

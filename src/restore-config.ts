@@ -4,6 +4,7 @@
  * shared with scheduled sweeps must not make a restore replace live groups or cross gateways.
  * Pure: problems are appended to the caller's list.
  */
+import type { GatewayUrl } from './base-url.ts';
 import { boolean, url } from './validate.ts';
 
 export interface RestoreConfig {
@@ -26,7 +27,7 @@ export function resolveRestore(
   flags: RestoreFlags,
   env: Env,
   archiveFile: string | undefined,
-  urls: readonly string[],
+  urls: readonly GatewayUrl[],
   problems: string[],
 ): RestoreConfig {
   if (archiveFile === undefined) {
@@ -53,7 +54,7 @@ export function resolveRestore(
     if (!parsed.ok) problems.push(`${from}: ${parsed.error}`);
     else if (urls.length !== 1) {
       problems.push(`${from} restores to one gateway: give exactly one --url with it`);
-    } else fromGateway = parsed.value;
+    } else fromGateway = parsed.value.text;
   }
   return { overwrite, fromGateway };
 }

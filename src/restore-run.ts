@@ -8,10 +8,9 @@ import type { Config } from './config.ts';
 import type { RequestSettings } from './credentials.ts';
 import { PgsweepError } from './errors.ts';
 import type { Log } from './log.ts';
-import { gatewayId, restoreGateway, selectRecords } from './restore.ts';
+import { restoreGateway, selectRecords } from './restore.ts';
 import { readArchive } from './restore-archive.ts';
 import type { RestoreGatewayRun, RestoreRun } from './restore-output.ts';
-import { createPusher } from './restore-push.ts';
 
 export async function runRestore(
   config: Config,
@@ -20,7 +19,7 @@ export async function runRestore(
   signals: { stop: AbortSignal; abandon: AbortSignal },
 ): Promise<RestoreRun> {
   const path = config.archiveFile ?? '';
-  const targets = config.urls.map(gatewayId);
+  const targets = config.urls.map((u) => u.href);
   const { select, targetOf } = selectRecords(
     targets,
     config.restore.fromGateway,
@@ -57,7 +56,8 @@ export async function runRestore(
     const client = createClient({
       url,
       timeoutMs: config.timeoutMs,
-      connections: 1,
+      // One listing, then up to --concurrency PUTs at once.
+      connections: config.concurrency,
       headers: request.headers,
       tls: request.tls,
       listing: 'json',
@@ -65,17 +65,10 @@ export async function runRestore(
       maxListingBytes: config.maxListingBytes,
       maxGroups: config.maxGroups,
     });
-    const pusher = createPusher({
-      url,
-      timeoutMs: config.timeoutMs,
-      connections: config.concurrency,
-      request,
-    });
     try {
       const groups = await restoreGateway(
         records,
         client,
-        pusher,
         {
           dryRun: config.dryRun,
           overwrite: config.restore.overwrite,
@@ -90,7 +83,7 @@ export async function runRestore(
       const error = err.message.replaceAll('nothing was deleted', 'nothing was restored');
       gateways.push({ gateway: client.baseUrl, error });
     } finally {
-      await Promise.all([client.close(), pusher.close()]);
+      await client.close();
     }
   }
   return {

@@ -15,7 +15,6 @@ import { mapLimit } from './concurrency.ts';
 import { formatLabels, groupPath, keyId } from './grouping-key.ts';
 import { type Labels, matchesAny, type Selector } from './matchers.ts';
 import type { ArchivedRecord, Select } from './restore-archive.ts';
-import type { Pusher } from './restore-push.ts';
 
 export type RestoreOutcome = 'restored' | 'would-restore' | 'skipped' | 'failed';
 export type RestoreReason =
@@ -103,7 +102,6 @@ async function keysNow(client: GatewayClient, signal: AbortSignal): Promise<Set<
 export async function restoreGateway(
   records: readonly ArchivedRecord[],
   client: GatewayClient,
-  pusher: Pusher,
   options: RestoreOptions,
   signals: { stop: AbortSignal; abandon: AbortSignal },
 ): Promise<RestoredGroup[]> {
@@ -154,7 +152,7 @@ export async function restoreGateway(
     if (signals.stop.aborted) {
       return { ...base, outcome: 'skipped', reason: 'interrupted', detail: 'pgsweep was stopping' };
     }
-    const result = await pusher.put(groupPath(r.labels), r.body, signals.abandon);
+    const result = await client.put(groupPath(r.labels), r.body, signals.abandon);
     if (result.status === 200) return { ...base, outcome: 'restored' };
     if (result.status === 202) {
       const detail = 'queued unchecked (the gateway runs with --push.disable-consistency-check)';

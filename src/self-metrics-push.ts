@@ -1,9 +1,9 @@
 /**
- * Sends pgsweep's own metrics to a gateway (see self-metrics.ts for what and why POST). Uses the
- * same transport as every other gateway request: headers, TLS, proxies, bounded timeouts, and
- * redirects never followed. Throws GatewayError with one readable line; the caller logs it.
+ * Sends pgsweep's own metrics to a gateway (see self-metrics.ts for what and why POST), through
+ * the one gateway client. Throws GatewayError with one readable line; the caller logs it.
  */
-import { createTransport, describeNetworkError, readHead, requestDeadline } from './client.ts';
+import type { GatewayUrl } from './base-url.ts';
+import { createClient } from './client.ts';
 import type { RequestSettings } from './credentials.ts';
 import { GatewayError } from './errors.ts';
 import { type Gauge, pushRequest } from './self-metrics.ts';
@@ -12,53 +12,33 @@ import { type Gauge, pushRequest } from './self-metrics.ts';
 const MAX_PUSH_TIMEOUT_MS = 30_000;
 
 export async function pushSelfMetrics(options: {
-  readonly url: string;
+  readonly url: GatewayUrl;
   readonly instance: string;
   readonly gauges: readonly Gauge[];
   readonly request: RequestSettings;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
 }): Promise<void> {
-  const timeoutMs = Math.min(options.timeoutMs, MAX_PUSH_TIMEOUT_MS);
-  const { agent, origin, basePath, href, errorContext } = createTransport({
+  const client = createClient({
     url: options.url,
-    timeoutMs,
+    timeoutMs: Math.min(options.timeoutMs, MAX_PUSH_TIMEOUT_MS),
     connections: 1,
+    headers: options.request.headers,
     tls: options.request.tls,
   });
   const { method, path, body } = pushRequest(options.instance, options.gauges);
-  // The whole request, body included, within the timeout (see requestDeadline).
-  const deadline = requestDeadline(timeoutMs, options.signal);
+  const target = `${client.baseUrl}${path}`;
   try {
-    let status: number;
-    let text: string;
-    try {
-      const res = await agent.request({
-        origin,
-        method,
-        path: `${basePath}${path}`,
-        headers: {
-          ...options.request.headers,
-          'content-type': 'text/plain; version=0.0.4; charset=utf-8',
-        },
-        body,
-        signal: deadline.signal,
-      });
-      status = res.statusCode;
-      text = await readHead(res.body, deadline.signal);
-    } catch (err) {
-      throw new GatewayError(
-        `pushing pgsweep's metrics to ${href}${path} failed: ${describeNetworkError(err, errorContext)}`,
-      );
+    const { status, detail } = await client.push(method, path, body, options.signal);
+    if (status === 0) {
+      throw new GatewayError(`pushing pgsweep's metrics to ${target} failed: ${detail}`);
     }
     if (status < 200 || status >= 300) {
-      const snippet = text.slice(0, 200).replace(/\s+/g, ' ').trim();
       throw new GatewayError(
-        `pushing pgsweep's metrics to ${href}${path} was answered ${status}${snippet ? ` (${snippet})` : ''}`,
+        `pushing pgsweep's metrics to ${target} was answered ${status}${detail ? ` (${detail})` : ''}`,
       );
     }
   } finally {
-    deadline.done();
-    await agent.close();
+    await client.close();
   }
 }

@@ -4,7 +4,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Archive } from './archive.ts';
-import { BARRIER_PATH, type GatewayClient, type Listing } from './client.ts';
+import { BARRIER_PATH, type GatewayClient, type Listing, type Probe } from './client.ts';
 import { type ClockSource, DEFAULT_MAX_CLOCK_SKEW_MS, decideClock } from './clock.ts';
 import { mapLimit } from './concurrency.ts';
 import { DuplicateKeys } from './duplicate-keys.ts';
@@ -13,7 +13,6 @@ import { GatewayError } from './errors.ts';
 import { resolveExactKeys } from './exact-keys.ts';
 import { formatLabels, groupPath, labelsOfPath } from './grouping-key.ts';
 import { type GuardLimits, guardVerdict } from './guards.ts';
-import type { Probe } from './http-probe.ts';
 import type { ListedGroup } from './listing.ts';
 import type { Log } from './log.ts';
 import { foldingLog } from './log-fold.ts';

@@ -17,41 +17,41 @@ export interface Verdict {
   readonly detail?: string;
 }
 
+/** What few groups carry: kept apart so the 100k ordinary records stay small. */
+interface Rare {
+  exactKey: ExactKeyNeed | undefined;
+  detail: string | undefined;
+  raw: string | undefined;
+  shown: Labels | undefined;
+}
+
+const STALE = 1;
+const AMBIGUOUS_INSTANCE = 2;
+const SENT = 4;
+
 export class TrackedGroup implements GroupReport {
   /** The exact DELETE path; set when the plan was to delete the group, or by resolve(). */
   path: string | undefined;
-  /** Skipped only because its key needs the gateway's help to be exact (see exact-keys.ts). */
-  readonly exactKey: ExactKeyNeed | undefined;
   readonly pushTime: string | undefined;
-  readonly stale: boolean;
   readonly ageMs: number | undefined;
   readonly lastPushMs: number | undefined;
   readonly ttlMs: number | undefined;
   readonly ttlSource: TtlSource | undefined;
-  /** Text listing: the key may also carry `instance=""` (see exposition.ts). */
-  readonly ambiguousInstance: boolean;
   outcome: Outcome;
   reason: OutcomeReason;
-  detail: string | undefined;
-  /** Its DELETE was sent. */
-  sent = false;
-  /** Its freshest listed JSON, kept only for the archive. */
-  raw: string | undefined;
-  /** Labels of a group without a path (never deleted, so there are few of them). */
-  private readonly shown: Labels | undefined;
+  /** stale, ambiguousInstance and sent, as bits: three fields fewer per record. */
+  private flags: number;
+  private rare: Rare | undefined;
 
   constructor(p: PlannedGroup, dryRun: boolean) {
     const deletable = p.action === 'delete' && p.key !== undefined;
     this.path = deletable && p.key ? groupPath(p.key) : undefined;
-    this.exactKey = p.exactKey;
-    this.shown = deletable ? undefined : p.labels;
     this.pushTime = p.pushTime;
-    this.stale = p.stale;
     this.ageMs = p.ageMs;
     this.lastPushMs = p.lastPushMs;
     this.ttlMs = p.ttlMs;
     this.ttlSource = p.ttlSource;
-    this.ambiguousInstance = p.ambiguousInstance;
+    this.flags = (p.stale ? STALE : 0) | (p.ambiguousInstance ? AMBIGUOUS_INSTANCE : 0);
     this.outcome =
       p.action === 'skip'
         ? 'skipped'
@@ -62,8 +62,59 @@ export class TrackedGroup implements GroupReport {
             : 'failed';
     // A real-run candidate starts as failed/not-confirmed and is upgraded once confirmed gone.
     this.reason = p.action === 'delete' && !dryRun ? 'not-confirmed' : p.reason;
-    this.detail = p.detail;
-    this.raw = p.raw;
+    const shown = deletable ? undefined : p.labels;
+    this.rare =
+      p.exactKey !== undefined ||
+      p.detail !== undefined ||
+      p.raw !== undefined ||
+      shown !== undefined
+        ? { exactKey: p.exactKey, detail: p.detail, raw: p.raw, shown }
+        : undefined;
+  }
+
+  private get extra(): Rare {
+    this.rare ??= { exactKey: undefined, detail: undefined, raw: undefined, shown: undefined };
+    return this.rare;
+  }
+
+  get stale(): boolean {
+    return (this.flags & STALE) !== 0;
+  }
+
+  /** Text listing: the key may also carry `instance=""` (see exposition.ts). */
+  get ambiguousInstance(): boolean {
+    return (this.flags & AMBIGUOUS_INSTANCE) !== 0;
+  }
+
+  /** Its DELETE was sent. */
+  get sent(): boolean {
+    return (this.flags & SENT) !== 0;
+  }
+
+  set sent(value: boolean) {
+    this.flags = value ? this.flags | SENT : this.flags & ~SENT;
+  }
+
+  /** Skipped only because its key needs the gateway's help to be exact (see exact-keys.ts). */
+  get exactKey(): ExactKeyNeed | undefined {
+    return this.rare?.exactKey;
+  }
+
+  get detail(): string | undefined {
+    return this.rare?.detail;
+  }
+
+  set detail(value: string | undefined) {
+    if (value !== undefined || this.rare) this.extra.detail = value;
+  }
+
+  /** Its freshest listed JSON, kept only for the archive. */
+  get raw(): string | undefined {
+    return this.rare?.raw;
+  }
+
+  set raw(value: string | undefined) {
+    if (value !== undefined || this.rare) this.extra.raw = value;
   }
 
   /** How later listings find it: by its path, or by its listed form once resolve() made it exact. */
@@ -74,7 +125,7 @@ export class TrackedGroup implements GroupReport {
   }
 
   get labels(): Labels {
-    return this.shown ?? labelsOfPath(this.path ?? '');
+    return this.rare?.shown ?? labelsOfPath(this.path ?? '');
   }
 
   /**

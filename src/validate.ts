@@ -2,7 +2,7 @@
  * Validators shared by every settings source (flags, environment, config file), so a value means
  * the same wherever it is written. Each returns a Result instead of throwing.
  */
-import { parseBaseUrl } from './base-url.ts';
+import { type GatewayUrl, parseBaseUrl } from './base-url.ts';
 import { parseByteSize } from './byte-size.ts';
 import { parseDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
@@ -82,10 +82,10 @@ export function ruleOf(
   return ok({ selector: sel.value, ttlMs: ms.value, text });
 }
 
-export function url(text: string): Result<string> {
+/** A gateway URL, parsed here once for the whole run. */
+export function url(text: string): Result<GatewayUrl> {
   try {
-    parseBaseUrl(text, 'URL');
-    return ok(text);
+    return ok(parseBaseUrl(text, 'URL'));
   } catch (e) {
     if (e instanceof UsageError) return err(e.message.replace(/^URL /, ''));
     throw e;

@@ -7,19 +7,12 @@
  * unconfirmed, which leaves the rest of the queue to pushers even when a slow checked push stalls
  * the gateway's writer for seconds. Pure bookkeeping: the barrier is injected.
  */
+import type { BarrierOutcome } from './client.ts';
 
 /** Unconfirmed writes allowed at once: half the gateway's queue, the other half is for pushers. */
 export const WRITE_WINDOW_LIMIT = 500;
 /** A barrier is sent after this many newly answered writes (and whenever writers are waiting). */
 export const WRITE_WINDOW_BATCH = 250;
-
-export type BarrierOutcome =
-  | { readonly applied: true }
-  /**
-   * The answer proves nothing. `queued`: the gateway took it anyway (it runs with
-   * --push.disable-consistency-check), so it will still leave its group behind.
-   */
-  | { readonly applied: false; readonly why: string; readonly queued: boolean };
 
 export class WriteWindow {
   /** Writes started and not yet proven applied. */

@@ -244,7 +244,15 @@ test('Dockerfile: multi-stage, production dependencies only, numeric non-root us
   assert.ok(runtime.includes('COPY --from=build /app/dist ./dist'));
   assert.ok(runtime.includes('ENV NODE_ENV=production'));
   assert.equal(runtime.filter((l) => /^USER /.test(l)).at(-1), 'USER 65532:65532');
-  assert.equal(runtime.at(-1), 'ENTRYPOINT ["node", "/app/bin/pgsweep.js"]');
+  // The image runs node on the bin, so it passes the Node options of the bin's shebang itself.
+  const shebang = read('bin/pgsweep.js').split('\n')[0] ?? '';
+  const nodeOptions = /^#!\/usr\/bin\/env -S node((?: --[\w-]+=\S+)*)$/.exec(shebang)?.[1];
+  assert.ok(nodeOptions, `bin/pgsweep.js starts with node and its options: ${shebang}`);
+  const options = nodeOptions.trim().split(' ');
+  assert.equal(
+    runtime.at(-1),
+    `ENTRYPOINT ${JSON.stringify(['node', ...options, '/app/bin/pgsweep.js']).replaceAll(',', ', ')}`,
+  );
   // Whatever the build copies from the repository must exist (and pass .dockerignore).
   const ignore = read('.dockerignore');
   for (const l of lines.filter((x) => /^COPY (?!--from)/.test(x))) {

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parseBaseUrl } from '../../src/base-url.ts';
 import { createClient, type GatewayClient } from '../../src/client.ts';
 import { DEFAULTS } from '../../src/config.ts';
 import { silentLog } from '../../src/log.ts';
@@ -76,7 +77,7 @@ async function pushAll(gw: Gateway, groups: readonly Labels[]): Promise<void> {
  */
 function millisecondDate(client: GatewayClient): GatewayClient {
   return {
-    baseUrl: client.baseUrl,
+    ...client,
     deleteGroup: (path, signal) => client.deleteGroup(path, signal),
     healthy: (signal) => client.healthy(signal),
     barrier: (signal) => client.barrier(signal),
@@ -98,7 +99,9 @@ describe('guards against a batch workload, on a real gateway', () => {
     // 1000 PUTs in well under a scaled hour: without this flag each push re-checks the whole
     // store, and a burst takes several real seconds.
     gw = await startPushgateway({ args: ['--push.disable-consistency-check'] });
-    client = millisecondDate(createClient({ url: gw.url, timeoutMs: 10_000, connections: 16 }));
+    client = millisecondDate(
+      createClient({ url: parseBaseUrl(gw.url), timeoutMs: 10_000, connections: 16 }),
+    );
   });
   after(async () => {
     await client?.close();

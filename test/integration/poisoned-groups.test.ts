@@ -11,8 +11,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { parseBaseUrl } from '../../src/base-url.ts';
 import { createClient } from '../../src/client.ts';
-import { createProbe } from '../../src/http-probe.ts';
 import { silentLog } from '../../src/log.ts';
 import { sweep } from '../../src/sweep.ts';
 import { jsonOf, runCli, type SweepJson, sleep } from '../support/cli.ts';
@@ -224,12 +224,7 @@ describe('a poisoned key that gets a lookalike during the sweep', () => {
   });
 
   test('is kept when the re-check lists two groups that look like it', async () => {
-    const client = createClient({ url: gw.url, timeoutMs: 5000, connections: 2 });
-    const probe = createProbe({
-      url: gw.url,
-      timeoutMs: 5000,
-      request: { headers: {}, tls: { rejectUnauthorized: true } },
-    });
+    const client = createClient({ url: parseBaseUrl(gw.url), timeoutMs: 5000, connections: 2 });
     try {
       const report = await sweep(
         client,
@@ -241,7 +236,7 @@ describe('a poisoned key that gets a lookalike during the sweep', () => {
           recheck: true,
           concurrency: 2,
           confirmTimeoutMs: 5000,
-          pages: () => probe,
+          pages: () => client,
         },
         silentLog,
         {
@@ -261,7 +256,7 @@ describe('a poisoned key that gets a lookalike during the sweep', () => {
       const lookalikes = (await gw.keys()).filter((k) => k.job === 'badutf8');
       assert.equal(lookalikes.length, 2, 'neither was deleted');
     } finally {
-      await Promise.all([client.close(), probe.close()]);
+      await client.close();
     }
   });
 });

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { parseBaseUrl } from '../../src/base-url.ts';
 import { createClient } from '../../src/client.ts';
 import type { Log } from '../../src/log.ts';
 import { type SweepOptions, sweep } from '../../src/sweep.ts';
@@ -47,7 +48,7 @@ async function raceOnce(recheck: boolean) {
   assert.equal(await gw.push(racer), 200);
   assert.equal(await gw.push(idle), 200);
   await sleep(2300);
-  const client = createClient({ url: gw.url, timeoutMs: 5000, connections: 4 });
+  const client = createClient({ url: parseBaseUrl(gw.url), timeoutMs: 5000, connections: 4 });
   try {
     return await sweep(client, options(recheck), log, {
       afterPlan: async (plan) => {

@@ -301,7 +301,7 @@ test('npm publish --dry-run: clean, offline, and ships what bin/ runs and nothin
     'package.json',
     'bin/pgsweep.js',
     'dist/cli.js',
-    'dist/v8-flags.js',
+    'dist/client.js',
   ]) {
     assert.ok(files.includes(f), `${f} is in the package`);
   }

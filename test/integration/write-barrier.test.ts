@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { parseBaseUrl } from '../../src/base-url.ts';
 import { createClient } from '../../src/client.ts';
 import { groupPath } from '../../src/grouping-key.ts';
 import { WRITE_WINDOW_BATCH } from '../../src/write-window.ts';
@@ -54,7 +55,7 @@ describe('with the consistency check on (the default)', () => {
   test('a barrier answers only once the DELETEs queued before it are applied', async () => {
     const n = 400;
     await pushMany(gw, n, 'fifo');
-    const client = createClient({ url: gw.url, timeoutMs: 10_000, connections: 16 });
+    const client = createClient({ url: parseBaseUrl(gw.url), timeoutMs: 10_000, connections: 16 });
     try {
       const paths = Array.from({ length: n }, (_, i) =>
         groupPath({ job: 'fifo', run_id: `r${i}` }),
@@ -113,7 +114,7 @@ describe('with --push.disable-consistency-check', () => {
 
   test('barriers prove nothing, so pgsweep says so and confirms by listing', async () => {
     await pushMany(gw, 5, 'unchecked');
-    const client = createClient({ url: gw.url, timeoutMs: 10_000, connections: 4 });
+    const client = createClient({ url: parseBaseUrl(gw.url), timeoutMs: 10_000, connections: 4 });
     try {
       const outcome = await client.barrier();
       assert.equal(outcome.applied, false);

@@ -8,7 +8,10 @@ describe('resolveConfig for inspect and doctor', () => {
   it('needs no TTL, while the sweep still does', () => {
     for (const command of ['inspect', 'doctor'] as const) {
       const c = resolveConfig({ url: ['http://gw:9091'] }, {}, undefined, command);
-      assert.deepEqual(c.urls, ['http://gw:9091']);
+      assert.deepEqual(
+        c.urls.map((u) => u.text),
+        ['http://gw:9091'],
+      );
       assert.equal(c.ttlMs, 0);
     }
     assert.throws(() => resolveConfig({}, {}, undefined, 'sweep'), /missing --ttl/);

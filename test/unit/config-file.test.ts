@@ -54,7 +54,10 @@ describe('parseConfigFile: YAML', () => {
   });
 
   it('maps scalar settings to typed values', () => {
-    assert.deepEqual(v.url, ['http://a:9091']);
+    assert.deepEqual(
+      v.url?.map((u) => u.text),
+      ['http://a:9091'],
+    );
     assert.equal(v.ttl, 7_200_000);
     assert.equal(v.dryRun, true);
     assert.equal(v.check, false);
@@ -104,7 +107,10 @@ describe('parseConfigFile: YAML', () => {
 
   it('takes url as a list too', () => {
     const f = parseConfigFile(lines('url:', '  - http://a:9091', '  - https://b/p/'), PATH);
-    assert.deepEqual(f.values.url, ['http://a:9091', 'https://b/p/']);
+    assert.deepEqual(
+      f.values.url?.map((u) => u.text),
+      ['http://a:9091', 'https://b/p/'],
+    );
   });
 
   it('takes guardMinAge as a duration, and names a bad one with its line', () => {
@@ -143,7 +149,10 @@ describe('parseConfigFile: JSON', () => {
 
   it('reads the same settings from JSON', () => {
     const v = file.values;
-    assert.deepEqual(v.url, ['http://a:9091', 'http://b:9091']);
+    assert.deepEqual(
+      v.url?.map((u) => u.text),
+      ['http://a:9091', 'http://b:9091'],
+    );
     assert.equal(v.ttl, 90 * 60_000);
     assert.equal(v.dryRun, true);
     assert.equal(matchesAny({ job: 'x' }, v.selectors ?? []), true);
@@ -375,7 +384,10 @@ describe('resolveConfig with a config file', () => {
 
   it('takes every setting from the file', () => {
     const c: Config = resolveConfig({}, {}, full);
-    assert.deepEqual(c.urls, ['http://a:9091']);
+    assert.deepEqual(
+      c.urls.map((u) => u.text),
+      ['http://a:9091'],
+    );
     assert.equal(c.ttlMs, 7_200_000);
     assert.equal(c.dryRun, true);
     assert.equal(c.check, false);
@@ -479,11 +491,18 @@ describe('resolveConfig with a config file', () => {
 
     it('for the URL list', () => {
       const f = parseConfigFile(lines('ttl: 1h', 'url: [http://file:1, http://file:2]'), PATH);
-      assert.deepEqual(resolveConfig({}, {}, f).urls, ['http://file:1', 'http://file:2']);
-      assert.deepEqual(resolveConfig({}, { PGSWEEP_URL: 'http://env:1' }, f).urls, [
-        'http://env:1',
-      ]);
-      assert.deepEqual(resolveConfig({ url: ['http://flag:1'] }, {}, f).urls, ['http://flag:1']);
+      assert.deepEqual(
+        resolveConfig({}, {}, f).urls.map((u) => u.text),
+        ['http://file:1', 'http://file:2'],
+      );
+      assert.deepEqual(
+        resolveConfig({}, { PGSWEEP_URL: 'http://env:1' }, f).urls.map((u) => u.text),
+        ['http://env:1'],
+      );
+      assert.deepEqual(
+        resolveConfig({ url: ['http://flag:1'] }, {}, f).urls.map((u) => u.text),
+        ['http://flag:1'],
+      );
     });
 
     it('an invalid flag is reported, never silently replaced by the file value', () => {

@@ -33,7 +33,10 @@ describe('envName', () => {
 describe('resolveConfig', () => {
   it('applies defaults', () => {
     const c = resolveConfig({ ttl: '2h' }, {});
-    assert.deepEqual(c.urls, [DEFAULTS.url]);
+    assert.deepEqual(
+      c.urls.map((u) => u.text),
+      [DEFAULTS.url],
+    );
     assert.equal(c.ttlMs, 7_200_000);
     assert.equal(c.dryRun, false);
     assert.equal(c.check, false);
@@ -74,7 +77,10 @@ describe('resolveConfig', () => {
         PGSWEEP_EXCLUDE: '{env="prod"}',
       },
     );
-    assert.deepEqual(c.urls, ['https://pg.example:9091/prefix']);
+    assert.deepEqual(
+      c.urls.map((u) => u.text),
+      ['https://pg.example:9091/prefix'],
+    );
     assert.equal(c.ttlMs, 86_400_000);
     assert.equal(c.dryRun, true);
     assert.equal(c.output, 'json');
@@ -107,7 +113,10 @@ describe('resolveConfig', () => {
         PGSWEEP_SELECTOR: '{job="env"}',
       },
     );
-    assert.deepEqual(c.urls, ['http://flag:9091']);
+    assert.deepEqual(
+      c.urls.map((u) => u.text),
+      ['http://flag:9091'],
+    );
     assert.equal(c.ttlMs, 3 * 3_600_000);
     assert.equal(c.dryRun, false);
     assert.equal(c.output, 'table');
@@ -123,7 +132,10 @@ describe('resolveConfig', () => {
 
   it('treats an empty variable as unset', () => {
     const c = resolveConfig({}, { PGSWEEP_TTL: '1h', PGSWEEP_URL: '', PGSWEEP_DRY_RUN: '' });
-    assert.deepEqual(c.urls, [DEFAULTS.url]);
+    assert.deepEqual(
+      c.urls.map((u) => u.text),
+      [DEFAULTS.url],
+    );
     assert.equal(c.dryRun, false);
   });
 
@@ -287,24 +299,30 @@ describe('resolveConfig', () => {
 
   describe('url', () => {
     it('accepts http and https URLs with a route prefix', () => {
-      assert.deepEqual(resolve({ url: ['https://pg:9091/pushgateway/'] }).urls, [
-        'https://pg:9091/pushgateway/',
-      ]);
-      assert.deepEqual(resolve({ url: ['http://127.0.0.1:9091'] }).urls, ['http://127.0.0.1:9091']);
+      assert.deepEqual(
+        resolve({ url: ['https://pg:9091/pushgateway/'] }).urls.map((u) => u.text),
+        ['https://pg:9091/pushgateway/'],
+      );
+      assert.deepEqual(
+        resolve({ url: ['http://127.0.0.1:9091'] }).urls.map((u) => u.text),
+        ['http://127.0.0.1:9091'],
+      );
     });
 
     it('takes a repeated --url as several gateways, in order', () => {
-      assert.deepEqual(resolve({ url: ['http://b:9091', 'http://a:9091'] }).urls, [
-        'http://b:9091',
-        'http://a:9091',
-      ]);
+      assert.deepEqual(
+        resolve({ url: ['http://b:9091', 'http://a:9091'] }).urls.map((u) => u.text),
+        ['http://b:9091', 'http://a:9091'],
+      );
     });
 
     it('reads one URL per line from PGSWEEP_URL', () => {
-      assert.deepEqual(resolve({}, { PGSWEEP_URL: 'http://a:9091\n  http://b:9091/p/  \n' }).urls, [
-        'http://a:9091',
-        'http://b:9091/p/',
-      ]);
+      assert.deepEqual(
+        resolve({}, { PGSWEEP_URL: 'http://a:9091\n  http://b:9091/p/  \n' }).urls.map(
+          (u) => u.text,
+        ),
+        ['http://a:9091', 'http://b:9091/p/'],
+      );
     });
 
     it('rejects the same gateway listed twice', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ProbeResult } from '../../src/client.ts';
 import {
   type Diagnosis,
   diagnose,
@@ -8,7 +9,6 @@ import {
   type Problem,
 } from '../../src/diagnose.ts';
 import { keyId } from '../../src/grouping-key.ts';
-import type { ProbeResult } from '../../src/http-probe.ts';
 import type { ListedGroup } from '../../src/listing.ts';
 import type { Labels } from '../../src/matchers.ts';
 import { exposedLabels, type ScrapeScan } from '../../src/scrape-scan.ts';

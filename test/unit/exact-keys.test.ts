@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { GetOptions, Probe, ProbeResult } from '../../src/client.ts';
 import {
   escapeLiteralName,
   namingModeOf,
   resolveExactKeys,
   STATUS_MAX_BYTES,
 } from '../../src/exact-keys.ts';
-import type { GetOptions, Probe, ProbeResult } from '../../src/http-probe.ts';
 import type { ListedGroup } from '../../src/listing.ts';
 import type { Log } from '../../src/log.ts';
 import type { Labels } from '../../src/matchers.ts';

@@ -5,11 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatByteSize, parseByteSize } from '../../src/byte-size.ts';
-import { describeNetworkError, RequestTimeoutError, requestDeadline } from '../../src/client.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { parseConfigFile } from '../../src/config-file.ts';
 import { UsageError } from '../../src/errors.ts';
 import { createExpositionParser } from '../../src/exposition.ts';
+import { describeNetworkError } from '../../src/http-errors.ts';
+import { RequestTimeoutError, requestDeadline } from '../../src/http-transport.ts';
 import {
   createListingParser,
   ListingLimitError,

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the streaming JSON listing parser (splitter, fast path and JSON.parse path together) with
+ * Fuzzing the streaming JSON listing parser (splitter and JSON.parse of the read members together) with
  * hostile bytes and shapes. The reference is JSON.parse of the whole body plus parseGroup on each
  * element of `data`: the streaming parser must give exactly its groups, or a ListingFormatError
  * where it fails, whatever the chunking. Nothing else may be thrown, and no group whose key cannot
@@ -14,13 +14,10 @@ import {
   type ListedGroup,
   ListingFormatError,
   parseGroup,
-  readGroupByJsonParse,
 } from '../../src/listing.ts';
-import { readGroupFast } from '../../src/listing-fast-path.ts';
-import { ListingSplitter, type MemberSpans } from '../../src/listing-splitter.ts';
 import { planGroup, type Rules } from '../../src/plan.ts';
 import { decodeGroupPath } from './gateway-path-decoder.ts';
-import { modelGroup, modelStore, renderJsonGroup, renderJsonListing } from './gateway-render.ts';
+import { modelStore, renderJsonListing } from './gateway-render.ts';
 import { cutsFor as cutsOf, feed, type Outcome } from './listing-feed.ts';
 
 const SEED = 1414;
@@ -583,103 +580,6 @@ describe('listings nested 100,000 deep', () => {
       assert.deepEqual(streamed(bytes, [1, 7, 4099, 65_536, 100_003]), whole);
     });
   }
-});
-
-/** The group object's bytes and member spans, as the splitter hands them over. */
-function splitGroup(group: Buffer): { json: Buffer; members: MemberSpans } | undefined {
-  let out: { json: Buffer; members: MemberSpans } | undefined;
-  const splitter = new ListingSplitter((json, members) => {
-    out = { json, members };
-  });
-  try {
-    splitter.push(b('{"status":"success","data":[', group, ']}'));
-    splitter.finish();
-  } catch {
-    return undefined;
-  }
-  return out;
-}
-
-/** Edits of a gateway-rendered group that JSON.parse reads in its own (last-wins) way. */
-const EDITS: readonly ((text: string) => string)[] = [
-  (t) => t.replace(/}$/, ',"labels":{"job":"other"}}'),
-  (t) => t.replace(/}$/, ',"push_time_seconds":{"metrics":[{"value":"5"}]}}'),
-  (t) =>
-    t.replace(/}$/, ',"pgsweep_ttl_seconds":{"metrics":[{"value":"7"}]},"pgsweep_ttl_seconds":[]}'),
-  (t) => t.replace('"labels":{', '"labels":{"job":"first",'),
-  (t) => t.replace('"labels":{', '"labels":{"__proto__":"p",'),
-  (t) => t.replace('"labels":{', '"labels":{"constructor":"c","toString":"t",'),
-  (t) => t.replace('"value":"', '"value":"7","value":"'),
-  (t) => t.replace('"metrics":[', '"metrics":[{"value":"8"}],"metrics":['),
-  (t) => t.replace('"job":"', '"job":"\\u0041'),
-  (t) => t.replace('"job":"', '"job":"\\ud800'),
-  (t) => t.replace('"job":"', '"job":"\\udc00\\ud800'),
-  (t) => t.replace(/"value":"[^"]*"/, '"value":1e400'),
-  (t) => t.replace(/"value":"[^"]*"/, '"value":-0'),
-  (t) => t.replace('"labels":{', '"l\\u0061bels":{'),
-  (t) => t.replace('"push_time_seconds":', '"push_time_seconds" :\t'),
-  (t) => t.replace(/"labels":\{[^}]*\}/, '"labels":{}'),
-  (t) => t.replace(/"labels":\{[^}]*\}/, '"labels":[]'),
-];
-const RAW_EDITS: readonly Buffer[] = ['ff', 'c0af', 'eda080', 'e282', '00', '1f'].map((h) =>
-  Buffer.from(h, 'hex'),
-);
-
-describe('fuzz: the byte-level fast path', () => {
-  it('gives the facts JSON.parse gives on hostile group objects, or steps aside', () => {
-    let taken = 0;
-    const edited = fc
-      .tuple(
-        modelGroup,
-        fc.array(fc.nat(EDITS.length - 1), { maxLength: 3 }),
-        fc.option(fc.tuple(fc.nat(RAW_EDITS.length - 1), fc.nat()), { nil: undefined }),
-      )
-      .map(([group, edits, raw]) => {
-        const text = edits.reduce(
-          (t, e) => (EDITS[e] ?? ((x: string) => x))(t),
-          renderJsonGroup(group),
-        );
-        if (raw === undefined) return b(text);
-        // Raw bytes (invalid UTF-8, control bytes) inside a label value.
-        const bytes = b(text);
-        const at = bytes.indexOf('"job":"') + 7;
-        return b(bytes.subarray(0, at), RAW_EDITS[raw[0]] ?? '', bytes.subarray(at));
-      });
-    fc.assert(
-      fc.property(
-        fc.oneof({ weight: 3, arbitrary: edited }, { weight: 1, arbitrary: groupObject }),
-        (group) => {
-          const parts = splitGroup(group);
-          if (!parts) return;
-          const fast = readGroupFast(parts.json, parts.members);
-          let slow: ListedGroup | undefined;
-          try {
-            slow = readGroupByJsonParse(parts.json, parts.members);
-          } catch (err) {
-            assert.ok(err instanceof ListingFormatError);
-          }
-          if (fast === undefined) return;
-          taken++;
-          assert.ok(
-            slow && slow.keySource === 'labels',
-            'fast path read a group JSON.parse refuses',
-          );
-          assert.deepEqual(
-            { ...fast, labels: { ...fast.labels } },
-            {
-              labels: { ...slow.labels },
-              pushTime: slow.pushTime,
-              pushFailureTime: slow.pushFailureTime,
-              declaredTtl: slow.declaredTtl,
-            },
-          );
-          assert.deepEqual(Object.keys(fast.labels), Object.keys(slow.labels ?? {}));
-        },
-      ),
-      { numRuns: 3000, seed: SEED, includeErrorInReport: true },
-    );
-    assert.ok(taken > 250, `fast path taken only ${taken} times`);
-  });
 });
 
 describe('large hostile listings finish in linear time', () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { ProbeResult } from '../../src/client.ts';
 import { type Diagnosis, diagnose, GroupScan } from '../../src/diagnose.ts';
 import type { DoctorReport } from '../../src/doctor.ts';
-import type { ProbeResult } from '../../src/http-probe.ts';
 import { inspectGroups } from '../../src/inspect-report.ts';
 import type { ListedGroup } from '../../src/listing.ts';
 import type { Labels } from '../../src/matchers.ts';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Agent, EnvHttpProxyAgent } from 'undici';
-import { createTransport, proxyConfigured } from '../../src/client.ts';
+import { parseBaseUrl } from '../../src/base-url.ts';
+import { createTransport, proxyConfigured } from '../../src/http-transport.ts';
 
 describe('proxyConfigured', () => {
   it('is true when any of the four proxy variables has a value', () => {
@@ -42,7 +43,11 @@ describe('createTransport', () => {
 
   it('sends requests straight through a plain Agent when no proxy is configured', async () => {
     await withEnv(none, async () => {
-      const { agent } = createTransport({ url: 'http://gw:9091', timeoutMs: 1000, connections: 2 });
+      const { agent } = createTransport({
+        url: parseBaseUrl('http://gw:9091'),
+        timeoutMs: 1000,
+        connections: 2,
+      });
       assert.ok(agent instanceof Agent && !(agent instanceof EnvHttpProxyAgent));
       await agent.close();
     });
@@ -50,7 +55,11 @@ describe('createTransport', () => {
 
   it('honours the proxy variables through EnvHttpProxyAgent when one is set', async () => {
     await withEnv({ ...none, HTTPS_PROXY: 'http://127.0.0.1:9' }, async () => {
-      const { agent } = createTransport({ url: 'http://gw:9091', timeoutMs: 1000, connections: 2 });
+      const { agent } = createTransport({
+        url: parseBaseUrl('http://gw:9091'),
+        timeoutMs: 1000,
+        connections: 2,
+      });
       assert.ok(agent instanceof EnvHttpProxyAgent);
       await agent.close();
     });

@@ -123,9 +123,12 @@ describe('ruleOf', () => {
 });
 
 describe('url', () => {
-  it('accepts http and https base URLs, returned as written', () => {
-    assert.equal(ok(v.url('http://pg:9091')), 'http://pg:9091');
-    assert.equal(ok(v.url('https://pg/prefix/')), 'https://pg/prefix/');
+  it('accepts http and https base URLs, keeping the text as written and its parts', () => {
+    assert.equal(ok(v.url('http://pg:9091')).text, 'http://pg:9091');
+    const prefixed = ok(v.url('https://pg/prefix'));
+    assert.equal(prefixed.text, 'https://pg/prefix');
+    assert.equal(prefixed.href, 'https://pg/prefix/');
+    assert.equal(prefixed.port, 443);
   });
 
   it('rejects other schemes, garbage, credentials and queries', () => {

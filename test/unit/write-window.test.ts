@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type BarrierOutcome, WriteWindow } from '../../src/write-window.ts';
+import type { BarrierOutcome } from '../../src/client.ts';
+import { WriteWindow } from '../../src/write-window.ts';
 
 /** A barrier the test answers by hand, recording how many writes were unconfirmed at each. */
 function manualBarrier() {
