@@ -49,12 +49,11 @@ export interface DeleteAnswer {
 /** `n` counts DELETEs from 1. May throw (a transport error) or never settle (until aborted). */
 export type DeleteScript = (path: string, n: number) => DeleteAnswer | Promise<DeleteAnswer>;
 
-/**
- * Called as listing `n` (from 1) is asked for, before its snapshot is taken: mutate the store
- * (re-push, remove), or return the groups to list instead of the store's (duplicates, junk).
- * Throwing fails the listing.
- */
-export type ListScript = (n: number, groups: ListedGroup[]) => ListedGroup[] | undefined;
+/** Called as listing `n` (from 1) is asked for: change the store (re-push, remove) or throw. */
+export type ListScript = (n: number) => void;
+
+/** Rewrites what listing `n` shows (duplicates, junk) without touching the store. */
+export type ListRewrite = (n: number, groups: ListedGroup[]) => ListedGroup[];
 
 export interface FakeCalls {
   lists: number;
@@ -70,6 +69,7 @@ export class FakeGateway implements GatewayClient {
   /** The gateway's clock, sent as Date. */
   nowMs = NOW_MS;
   onList: ListScript | undefined;
+  rewriteList: ListRewrite | undefined;
   onDelete: DeleteScript | undefined;
   /** `unusable`: the barrier's answer proves nothing (a gateway that accepts timestamps). */
   barrierMode: 'applies' | 'unusable' = 'applies';
@@ -107,8 +107,9 @@ export class FakeGateway implements GatewayClient {
     signal?.throwIfAborted();
     const n = ++this.calls.lists;
     if (this.applyOnList) this.applyQueue();
+    this.onList?.(n);
     const snapshot = [...this.store.values()];
-    const groups = this.onList?.(n, snapshot) ?? snapshot;
+    const groups = this.rewriteList?.(n, snapshot) ?? snapshot;
     const stats = { bytes: 0, groups: 0 };
     async function* stream(): AsyncGenerator<ListedGroup> {
       for (const g of groups) {

@@ -97,7 +97,7 @@ describe('sweep: plan', { timeout: 10_000 }, () => {
 
   it('refuses a listing that shows one key twice, before deleting anything', async () => {
     const gw = new FakeGateway().push({ job: 'a' }, 2 * HOUR);
-    gw.onList = (_n, groups) => [...groups, ...groups];
+    gw.rewriteList = (_n, groups) => [...groups, ...groups];
     await assert.rejects(runSweep(gw), (err: Error) => {
       assert.ok(err instanceof GatewayError);
       assert.match(err.message, /shows the group \{job="a"\} twice.*nothing was deleted/);
