@@ -106,8 +106,8 @@ export class FakeGateway implements GatewayClient {
   async list(signal?: AbortSignal): Promise<Listing> {
     signal?.throwIfAborted();
     const n = ++this.calls.lists;
-    if (this.applyOnList) this.applyQueue();
     this.onList?.(n);
+    if (this.applyOnList) this.applyQueue();
     const snapshot = [...this.store.values()];
     const groups = this.rewriteList?.(n, snapshot) ?? snapshot;
     const stats = { bytes: 0, groups: 0 };
