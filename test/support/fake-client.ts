@@ -107,6 +107,8 @@ export class FakeGateway implements GatewayClient {
     signal?.throwIfAborted();
     const n = ++this.calls.lists;
     this.onList?.(n);
+    // Stopped while the gateway built its answer: the body is never read.
+    signal?.throwIfAborted();
     if (this.applyOnList) this.applyQueue();
     const snapshot = [...this.store.values()];
     const groups = this.rewriteList?.(n, snapshot) ?? snapshot;
