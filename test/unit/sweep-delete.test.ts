@@ -46,7 +46,7 @@ describe('sweep: delete', { timeout: 10_000 }, () => {
       if (path === groupPath(job(2))) throw new GatewayError('connection reset by the gateway');
       return { status: 202 };
     };
-    const { report, at } = await runSweep(gw);
+    const { report, lines, at } = await runSweep(gw);
     assert.equal(verdictOf(report, job(0)), 'failed/delete-rejected');
     assert.equal(reported(report, job(0))?.detail, 'DELETE answered 404: not found');
     assert.equal(reported(report, job(1))?.detail, 'DELETE answered 503 (after 3 attempts)');
@@ -57,6 +57,9 @@ describe('sweep: delete', { timeout: 10_000 }, () => {
     assert.equal(report.summary.failed, 3);
     assertAccounted(report, 5);
     assert.equal(at('error').filter((m) => m.startsWith('delete failed')).length, 3);
+    // A retried or 5xx answer is the gateway pushing back: the pacer slows down.
+    const sent = lines.find((l) => l.msg.startsWith('deletes sent'));
+    assert.ok((sent?.obj.congestionEvents as number) >= 1, JSON.stringify(sent?.obj));
     assert.equal(gw.has(job(0)) && gw.has(job(1)) && gw.has(job(2)), true);
   });
 
@@ -66,12 +69,11 @@ describe('sweep: delete', { timeout: 10_000 }, () => {
     gw.health = 500; // the write queue is full from the start
     let inFlight = 0;
     let most = 0;
-    gw.onDelete = async (_path, n) => {
+    gw.onDelete = async () => {
       most = Math.max(most, ++inFlight);
       await new Promise((r) => setImmediate(r));
       inFlight--;
-      // The first few needed retries: the gateway is pushing back.
-      return { status: 202, attempts: n <= 3 ? 2 : 1 };
+      return { status: 202 };
     };
     const { report, lines, at } = await runSweep(gw, { concurrency: 8 });
     const paths = gw.groupDeletes;
@@ -84,6 +86,16 @@ describe('sweep: delete', { timeout: 10_000 }, () => {
     assert.ok((sent?.obj.congestionEvents as number) >= 1, JSON.stringify(sent?.obj));
     assert.ok((sent?.obj.minWindow as number) < 8, 'the window shrank');
     assert.ok(at('warn').some((m) => m.includes('write queue is full')));
+  });
+
+  it('a DELETE that needed retries counts as the gateway pushing back', async () => {
+    const gw = staleGateway(2);
+    gw.onDelete = () => ({ status: 202, attempts: 2 });
+    const { report, lines } = await runSweep(gw, { concurrency: 2 });
+    assert.equal(report.summary.deleted, 2);
+    const sent = lines.find((l) => l.msg.startsWith('deletes sent'));
+    assert.ok((sent?.obj.congestionEvents as number) >= 1, JSON.stringify(sent?.obj));
+    assert.equal(sent?.obj.minWindow, 1);
   });
 
   it('keeps a group whose archive line cannot be written, and sends no DELETE for it', async () => {

@@ -92,8 +92,9 @@ describe('sweep: interruption', { timeout: 10_000 }, () => {
     gw.onList = (n) => {
       if (n === 3) stop.abort();
     };
-    const { report } = await runSweep(gw, {}, { stop: stop.signal });
+    const { report, at } = await runSweep(gw, {}, { stop: stop.signal });
     assertInterrupted(report);
+    assert.deepEqual(at('error'), [], 'no group is called still listed: none was checked');
     assert.equal(gw.groupDeletes.length, 3);
     for (const i of [0, 1, 2]) assert.equal(verdictOf(report, job(i)), 'sent/interrupted');
     assert.equal(report.summary.sent, 3);
