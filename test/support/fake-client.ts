@@ -5,9 +5,12 @@
  */
 import {
   BARRIER_PATH,
+  type BarrierOutcome,
   type DeleteResult,
   type GatewayClient,
   type Listing,
+  type ProbeResult,
+  type PushResult,
 } from '../../src/client.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { groupPath } from '../../src/grouping-key.ts';
@@ -20,7 +23,6 @@ import {
   type SweepReport,
   sweep,
 } from '../../src/sweep.ts';
-import type { BarrierOutcome } from '../../src/write-window.ts';
 
 /** The gateway's clock in every test: a whole second, as a Date header carries. */
 export const NOW_MS = 1_795_618_688_000;
@@ -65,6 +67,8 @@ export interface FakeCalls {
 
 export class FakeGateway implements GatewayClient {
   readonly baseUrl = 'http://gateway.test/';
+  readonly maxLineBytes = 1 << 20;
+  readonly maxBodyBytes = 64 << 20;
   readonly calls: FakeCalls = { lists: 0, deletes: [], barriers: 0, healthy: 0 };
   /** The gateway's clock, sent as Date. */
   nowMs = NOW_MS;
@@ -80,12 +84,12 @@ export class FakeGateway implements GatewayClient {
   private readonly queue: string[] = [];
 
   /** Stores (or replaces, as a push does) a group last pushed `ageMs` ago. */
-  push(labels: Labels, ageMs: number): this {
-    return this.put(listed(labels, pushTimeAgo(ageMs, this.nowMs)));
+  seed(labels: Labels, ageMs: number): this {
+    return this.seedGroup(listed(labels, pushTimeAgo(ageMs, this.nowMs)));
   }
 
   /** Stores a group exactly as given (odd push times, unreadable keys). */
-  put(group: ListedGroup): this {
+  seedGroup(group: ListedGroup): this {
     this.store.set(groupPath(group.labels ?? group.displayLabels), group);
     return this;
   }
@@ -145,11 +149,29 @@ export class FakeGateway implements GatewayClient {
       return { applied: false, why: 'the push was accepted (200)', queued: true };
     this.applyQueue();
     // The rejected push leaves its phantom group behind (client.ts, BARRIER_PATH).
-    this.put({ ...listed({ job: 'pgsweep_barrier' }, '0'), pushFailureTime: pushTimeAgo(0) });
+    this.seedGroup({ ...listed({ job: 'pgsweep_barrier' }, '0'), pushFailureTime: pushTimeAgo(0) });
     return { applied: true };
   }
 
   async close(): Promise<void> {}
+
+  /** The sweep reads pages only to resolve unreadable keys; here no page is reachable. */
+  async get(): Promise<ProbeResult> {
+    return {
+      kind: 'network-error',
+      code: 'ECONNREFUSED',
+      message: 'no pages in the fake',
+      midBody: false,
+    };
+  }
+
+  async push(): Promise<PushResult> {
+    throw new Error('FakeGateway: the sweep never pushes metrics');
+  }
+
+  async put(): Promise<PushResult> {
+    throw new Error('FakeGateway: the sweep never restores groups');
+  }
 
   private applyQueue(): void {
     for (const path of this.queue.splice(0)) this.store.delete(path);

@@ -22,7 +22,7 @@ const job = (i: number): Labels => ({ job: 'batch', instance: `i${i}` });
 /** A gateway of `count` stale groups, job(0)..job(count-1). */
 function staleGateway(count: number): FakeGateway {
   const gw = new FakeGateway();
-  for (let i = 0; i < count; i++) gw.push(job(i), 2 * HOUR);
+  for (let i = 0; i < count; i++) gw.seed(job(i), 2 * HOUR);
   return gw;
 }
 
@@ -101,7 +101,7 @@ describe('sweep: delete', { timeout: 10_000 }, () => {
   it('keeps a group whose archive line cannot be written, and sends no DELETE for it', async () => {
     const gw = new FakeGateway();
     for (const i of [0, 1])
-      gw.put({ ...listed(job(i), pushTimeAgo(2 * HOUR)), raw: `{"instance":"i${i}"}` });
+      gw.seedGroup({ ...listed(job(i), pushTimeAgo(2 * HOUR)), raw: `{"instance":"i${i}"}` });
     const archived: string[] = [];
     const archive: Archive = {
       record(group) {
@@ -144,7 +144,7 @@ describe('sweep: confirm', { timeout: 10_000 }, () => {
   it('a group re-pushed right after its delete is kept, not failed', async () => {
     const gw = staleGateway(2);
     gw.onList = (n) => {
-      if (n === 3) gw.push(job(0), 0);
+      if (n === 3) gw.seed(job(0), 0);
     };
     const { report } = await runSweep(gw);
     assert.equal(verdictOf(report, job(0)), 'kept/repushed');

@@ -13,7 +13,7 @@ const job = (i: number): Labels => ({ job: 'batch', instance: `i${i}` });
 
 function staleGateway(count: number): FakeGateway {
   const gw = new FakeGateway();
-  for (let i = 0; i < count; i++) gw.push(job(i), 2 * HOUR);
+  for (let i = 0; i < count; i++) gw.seed(job(i), 2 * HOUR);
   return gw;
 }
 

@@ -20,12 +20,12 @@ import {
 /** One group of each kind the plan tells apart. */
 function mixedGateway(): FakeGateway {
   return new FakeGateway()
-    .push({ job: 'old' }, 2 * HOUR)
-    .push({ job: 'new' }, 10 * MINUTE)
-    .push({ job: 'batch', team: 'infra' }, 3 * HOUR)
-    .put(listed({ job: 'nopush' }, undefined))
-    .put(listed({ job: 'future' }, pushTimeAgo(-HOUR)))
-    .put({
+    .seed({ job: 'old' }, 2 * HOUR)
+    .seed({ job: 'new' }, 10 * MINUTE)
+    .seed({ job: 'batch', team: 'infra' }, 3 * HOUR)
+    .seedGroup(listed({ job: 'nopush' }, undefined))
+    .seedGroup(listed({ job: 'future' }, pushTimeAgo(-HOUR)))
+    .seedGroup({
       labels: undefined,
       displayLabels: { job: 'hidden' },
       keySource: undefined,
@@ -88,7 +88,7 @@ describe('sweep: plan', { timeout: 10_000 }, () => {
   });
 
   it('counts groups outside the selectors as unselected and never deletes them', async () => {
-    const gw = new FakeGateway().push({ job: 'a' }, 2 * HOUR).push({ job: 'b' }, 2 * HOUR);
+    const gw = new FakeGateway().seed({ job: 'a' }, 2 * HOUR).seed({ job: 'b' }, 2 * HOUR);
     const { report } = await runSweep(gw, { selectors: [parseSelector('{job="a"}')] });
     assert.deepEqual(gw.groupDeletes, [groupPath({ job: 'a' })]);
     assert.equal(report.summary.unselected, 1);
@@ -96,7 +96,7 @@ describe('sweep: plan', { timeout: 10_000 }, () => {
   });
 
   it('refuses a listing that shows one key twice, before deleting anything', async () => {
-    const gw = new FakeGateway().push({ job: 'a' }, 2 * HOUR);
+    const gw = new FakeGateway().seed({ job: 'a' }, 2 * HOUR);
     gw.rewriteList = (_n, groups) => [...groups, ...groups];
     await assert.rejects(runSweep(gw), (err: Error) => {
       assert.ok(err instanceof GatewayError);
@@ -107,7 +107,7 @@ describe('sweep: plan', { timeout: 10_000 }, () => {
   });
 
   it('refuses to age groups when the gateway clock and the local clock disagree', async () => {
-    const gw = new FakeGateway().push({ job: 'a' }, 2 * HOUR);
+    const gw = new FakeGateway().seed({ job: 'a' }, 2 * HOUR);
     await assert.rejects(
       runSweep(gw, {}, { localNow: () => NOW_MS + HOUR }),
       /differ by 1h.*nothing was deleted/,
@@ -119,8 +119,8 @@ describe('sweep: plan', { timeout: 10_000 }, () => {
 /** `count` groups all pushed `ageMs` ago, plus `fresh` recent ones. */
 function gatewayOf(count: number, ageMs: number, fresh = 0): FakeGateway {
   const gw = new FakeGateway();
-  for (let i = 0; i < count; i++) gw.push({ job: 'batch', instance: `i${i}` }, ageMs);
-  for (let i = 0; i < fresh; i++) gw.push({ job: 'live', instance: `i${i}` }, MINUTE);
+  for (let i = 0; i < count; i++) gw.seed({ job: 'batch', instance: `i${i}` }, ageMs);
+  for (let i = 0; i < fresh; i++) gw.seed({ job: 'live', instance: `i${i}` }, MINUTE);
   return gw;
 }
 

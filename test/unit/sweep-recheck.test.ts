@@ -17,13 +17,13 @@ const A = { job: 'a' };
 const B = { job: 'b' };
 
 function twoStale(): FakeGateway {
-  return new FakeGateway().push(A, 2 * HOUR).push(B, 3 * HOUR);
+  return new FakeGateway().seed(A, 2 * HOUR).seed(B, 3 * HOUR);
 }
 
 describe('sweep: re-check', { timeout: 10_000 }, () => {
   it('keeps a group re-pushed between the first listing and the re-check', async () => {
     const gw = twoStale();
-    const { report } = await runSweep(gw, {}, { afterPlan: () => void gw.push(A, 0) });
+    const { report } = await runSweep(gw, {}, { afterPlan: () => void gw.seed(A, 0) });
     assert.equal(verdictOf(report, A), 'kept/repushed');
     assert.deepEqual(gw.groupDeletes, [groupPath(B)], 'only the untouched group is deleted');
     assert.equal(gw.has(A), true);
@@ -44,7 +44,7 @@ describe('sweep: re-check', { timeout: 10_000 }, () => {
   });
 
   it("judges staleness again by the re-check listing's own clock", async () => {
-    const gw = new FakeGateway().push(A, HOUR + MINUTE).push(B, 3 * HOUR);
+    const gw = new FakeGateway().seed(A, HOUR + MINUTE).seed(B, 3 * HOUR);
     gw.onList = (n) => {
       // The gateway's clock stepped back two minutes: A is no longer past its 1h TTL.
       if (n === 2) gw.nowMs -= 2 * MINUTE;
@@ -82,7 +82,7 @@ describe('sweep: re-check', { timeout: 10_000 }, () => {
     const { report } = await runSweep(
       gw,
       { recheck: false },
-      { afterPlan: () => void gw.push(A, 0) },
+      { afterPlan: () => void gw.seed(A, 0) },
     );
     assert.equal(gw.calls.lists, 2, 'the first listing and the confirmation only');
     assert.deepEqual(gw.groupDeletes.sort(), [groupPath(A), groupPath(B)].sort());
