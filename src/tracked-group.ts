@@ -23,7 +23,10 @@ export class TrackedGroup implements GroupReport {
   /** Skipped only because its key needs the gateway's help to be exact (see exact-keys.ts). */
   readonly exactKey: ExactKeyNeed | undefined;
   readonly pushTime: string | undefined;
-  readonly stale: boolean;
+  /** False again once kept as one of its family's newest (keepAsLatest). */
+  stale: boolean;
+  /** In a --keep-latest family: its age past the TTL is routine for the guards (guards.ts). */
+  inFamily = false;
   readonly ageMs: number | undefined;
   readonly lastPushMs: number | undefined;
   readonly ttlMs: number | undefined;
@@ -86,6 +89,12 @@ export class TrackedGroup implements GroupReport {
     this.outcome = dryRun ? 'would-delete' : 'failed';
     this.reason = dryRun ? 'stale' : 'not-confirmed';
     this.detail = detail;
+  }
+
+  /** Past its TTL, but one of the newest of its family (--keep-latest): kept, and not stale. */
+  keepAsLatest(detail: string): void {
+    this.update({ outcome: 'kept', reason: 'kept-latest', detail });
+    this.stale = false;
   }
 
   update(change: Verdict): void {
