@@ -20,7 +20,7 @@ export interface FamilyRules {
   readonly selectors: readonly Selector[];
   readonly excludes: readonly Selector[];
   readonly ttlRules?: readonly TtlRule[];
-  readonly keepLatest?: KeepPolicy;
+  readonly keepLatest?: KeepPolicy | undefined;
 }
 
 /** Which family a group belongs to, and how many of its newest that family keeps. */
