@@ -49,7 +49,12 @@ test('keep-latest: keepLatest, per and rule keep/per become flags pgsweep accept
   }
 });
 
-test('keep-latest: the schema rejects a keep above 1000 and a bad label name', async () => {
+test('keep-latest: the schema takes a keep up to 1000, and rejects more or a bad label name', async () => {
+  const top = await render({
+    values: ['minimal-values.yaml'],
+    set: ['sweep.keepLatest=1000', 'sweep.per={job}'],
+  });
+  assert.ok(containerOf(cronJobOf(top)).args?.includes('--keep-latest=1000'));
   for (const set of ['sweep.keepLatest=1001', 'sweep.per={job,9x}']) {
     await assert.rejects(
       render({ values: ['minimal-values.yaml'], set: [set] }),
