@@ -443,7 +443,7 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
     {
       name: 'inspect',
       description: 'report what the gateway holds: why is it big? (read-only)',
-      extra: [],
+      extra: ['per'],
       help: INSPECT_EXAMPLES,
     },
     {
@@ -958,7 +958,7 @@ async function runInspect(config: Config): Promise<ExitCodeValue> {
   const request = requestSettings(config, readSecretFile);
   for (const warning of config.warnings) log.warn({}, warning);
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
-    inspectGateway(client, probe, gwLog, signals.abandon),
+    inspectGateway(client, probe, gwLog, signals.abandon, Date.now, config.keepLatest?.per),
   );
   printResults(
     results,

@@ -291,7 +291,8 @@ export function resolveConfig(
   );
   const per = scalar('--per', 'per', flags.per, v.labelNames);
   const retentionProblem = v.retentionProblem(keepLatest?.value, per?.value, rules);
-  if (retentionProblem) problems.push(retentionProblem);
+  // inspect takes --per alone, to show the families a --keep-latest would keep runs of.
+  if (retentionProblem && sweeping) problems.push(retentionProblem);
 
   const checkMode = bool('--check', 'check', flags.check);
   const dryRun = checkMode || bool('--dry-run', 'dryRun', flags.dryRun);

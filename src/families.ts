@@ -163,3 +163,38 @@ function trim(list: Family[], limit: number): void {
   list.sort((a, b) => b.size - a.size || (a.ref.id < b.ref.id ? -1 : 1));
   list.length = Math.min(list.length, limit);
 }
+
+/** What `pgsweep inspect --per` shows: how the groups split into families (bounded). */
+export interface FamilySummary {
+  readonly per: readonly string[];
+  readonly families: number;
+  /** Groups in families: those with a successful push. */
+  readonly groups: number;
+  /** The largest families, with the oldest group of each. */
+  readonly largest: ReadonlyArray<{
+    readonly labels: Labels;
+    readonly size: number;
+    readonly oldestMs: number;
+    readonly oldest: Labels | undefined;
+  }>;
+}
+
+export function summarizeFamilies(
+  ranker: FamilyRanker,
+  per: readonly string[],
+  limit: number,
+): FamilySummary {
+  let groups = 0;
+  for (const f of ranker.families.values()) groups += f.size;
+  return {
+    per,
+    families: ranker.families.size,
+    groups,
+    largest: largestFamilies(ranker, limit).map((f) => ({
+      labels: f.ref.labels,
+      size: f.size,
+      oldestMs: f.oldestMs,
+      oldest: f.oldestLabels,
+    })),
+  };
+}

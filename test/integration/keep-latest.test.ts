@@ -210,6 +210,39 @@ describe('--keep-latest with --per', () => {
   });
 });
 
+describe('pgsweep inspect --per', () => {
+  test('shows the families: how many, their sizes, and the oldest group of each', async () => {
+    const r = (job: string, task: string, id: string): Labels => ({
+      job,
+      task_id: task,
+      run_id: id,
+    });
+    await pushInOrder([
+      r('dag', 'a', '1'),
+      r('dag', 'a', '2'),
+      r('dag', 'a', '3'),
+      r('dag', 'b', '1'),
+    ]);
+    const table = await runCli(['inspect', '--url', gw.url, '--per', 'job,task_id']);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /FAMILIES by job,task_id: 2 families of 4 groups/);
+    assert.match(
+      table.stdout,
+      /\n\s*3\s+\S+\s+\{job="dag", task_id="a"\}\s+\{job="dag", run_id="1", task_id="a"\}\n\s*1\s/,
+    );
+    const json = await runCli(['inspect', '--url', gw.url, '--per', 'job', '--output', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    const doc = JSON.parse(json.stdout) as {
+      gateways: Array<{ families?: { families: number; largest: Array<{ groups: number }> } }>;
+    };
+    assert.equal(doc.gateways[0]?.families?.families, 1);
+    assert.equal(doc.gateways[0]?.families?.largest[0]?.groups, 4);
+    // Without --per, inspect stays as it was.
+    const plain = await runCli(['inspect', '--url', gw.url]);
+    assert.doesNotMatch(plain.stdout, /FAMILIES/);
+  });
+});
+
 describe('ties in push time (a scripted fake: a real gateway stamps every push apart)', () => {
   test('every group tied at the boundary is kept; the older run is deleted', async () => {
     const tied = Math.floor(Date.now() / 1000) - 3 * 3600;
