@@ -89,7 +89,11 @@ export function rankedPushMs(
 export class FamilyRanker {
   readonly families = new Map<string, Family>();
 
-  constructor(private readonly rules: FamilyRules) {}
+  /** `trackOldest`: remember each family's oldest group (inspect), which keeps its labels alive. */
+  constructor(
+    private readonly rules: FamilyRules,
+    private readonly trackOldest = false,
+  ) {}
 
   /** Feeds one listed group; returns its family, if it has one and takes part in the ranking. */
   see(
@@ -103,13 +107,19 @@ export class FamilyRanker {
     if (!ref) return undefined;
     let family = this.families.get(ref.id);
     if (!family) {
-      family = { ref, newest: [], size: 0, oldestMs: pushMs, oldestLabels: labels };
+      family = {
+        ref,
+        newest: [],
+        size: 0,
+        oldestMs: pushMs,
+        oldestLabels: this.trackOldest ? labels : undefined,
+      };
       this.families.set(ref.id, family);
     }
     family.size++;
     if (pushMs < family.oldestMs) {
       family.oldestMs = pushMs;
-      family.oldestLabels = labels;
+      if (this.trackOldest) family.oldestLabels = labels;
     }
     insertNewest(family.newest, pushMs, ref.keep);
     return ref;

@@ -120,7 +120,8 @@ export class InspectAccumulator {
 
   /** Also split the groups into families by these labels (inspect --per). */
   trackFamilies(per: readonly string[]): void {
-    const ranker = new FamilyRanker({ selectors: [], excludes: [], keepLatest: { keep: 1, per } });
+    const rules = { selectors: [], excludes: [], keepLatest: { keep: 1, per } };
+    const ranker = new FamilyRanker(rules, true);
     this.families = { ranker, per };
   }
 

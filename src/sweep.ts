@@ -194,7 +194,7 @@ async function sweepFolded(
       options.ttlRules ?? [],
     ),
   );
-  const ranker = retentionInUse(options) ? new FamilyRanker(options) : undefined;
+  let ranker = retentionInUse(options) ? new FamilyRanker(options) : undefined;
   const listStarted = performance.now();
   for await (const group of first.groups) {
     if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
@@ -217,6 +217,8 @@ async function sweepFolded(
   if (unmatched) log.warn({}, unmatched);
   const poisoned = await resolveExactKeys(results, options.pages, options.dryRun, log, hooks.stop);
   if (ranker) keepLatest(results, ranker, 'first');
+  // The re-check ranks its own listing: this one's families need not wait for it in memory.
+  ranker = undefined;
   let candidates = results.filter((t) => t.path !== undefined && t.reason !== 'kept-latest');
   log.info(
     {

@@ -139,7 +139,7 @@ describe('FamilyRanker', () => {
   });
 
   it('reports the largest families with their oldest group', () => {
-    const ranker = new FamilyRanker(rules());
+    const ranker = new FamilyRanker(rules(), true);
     for (let i = 0; i < 5; i++) ranker.see(task(`r${i}`, 'big'), at((i + 1) * HOUR), NOW_MS);
     ranker.see(task('s', 'small'), at(HOUR), NOW_MS);
     const [big, small] = largestFamilies(ranker, 10);
