@@ -196,6 +196,23 @@ describe('--keep-latest with --per', () => {
     assert.deepEqual(keySet(await gw.keys()), keySet([r1]));
   });
 
+  test('guards: runs pushed out of their family are routine, not long-stale', async () => {
+    // 13 runs of one task, 2.3s old under a 1s TTL: each is stale by more than its TTL.
+    const runs = Array.from({ length: 13 }, (_, i) => run(`g${String(i).padStart(2, '0')}`, 't'));
+    await pushInOrder(runs);
+    const base = ['--url', gw.url, '--ttl', '1s', '--guard-min-age', '0', '--output', 'json'];
+    // Without a family, 13 long-stale deletes of 13 groups trip --max-delete-ratio.
+    const plain = await runCli([...base, '--dry-run']);
+    assert.equal(plain.code, 0, plain.stderr);
+    assert.match(jsonOf(plain).gateways[0]?.guard ?? '', /13 stale for longer than their TTL/);
+    // With --keep-latest, the newest is kept and the 12 others are what the retention is for.
+    const kept = await runCli([...base, '--keep-latest', '1', '--per', 'job,task_id']);
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.equal(jsonOf(kept).gateways[0]?.guard, undefined);
+    assert.equal(jsonOf(kept).summary.deleted, 12);
+    assert.deepEqual(keySet(await gw.keys()), keySet([run('g12', 't')]));
+  });
+
   test('--keep-latest without --per, and --per without --keep-latest, are usage errors', async () => {
     const a = await runCli(['--url', gw.url, '--ttl', '1h', '--keep-latest', '1']);
     assert.equal(a.code, 2);
