@@ -28,7 +28,8 @@ const { values: args } = parseArgs({
     seed: { type: 'string' },
     // Time without the pusher, to see pgsweep's own cost apart from where checked pushes fall.
     'no-pusher': { type: 'boolean', default: false },
-    // Extra pgsweep arguments, split on spaces, e.g. --args '--keep-latest 1 --per job,task_id'.
+    // Extra pgsweep arguments, split on spaces: --args='--keep-latest 1 --per job,task_id' (with
+    // '=', or parseArgs takes the value for an option).
     args: { type: 'string', default: '' },
     // Measure pgsweep only (the baseline is plain DELETEs: it does not change with --args).
     'no-baseline': { type: 'boolean', default: false },

@@ -393,7 +393,13 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
     if (run.hooks.stop?.aborted) return [];
     throw err;
   }
-  if (ranker) keepLatest(candidates, ranker, 'recheck');
+  // Only a group still to be deleted is ranked: one gone or re-pushed keeps that reason.
+  if (ranker)
+    keepLatest(
+      candidates.filter((t) => verdicts.get(t) === 'delete'),
+      ranker,
+      'recheck',
+    );
   const keep: TrackedGroup[] = [];
   for (const t of candidates) {
     if (t.reason === 'kept-latest') continue;
