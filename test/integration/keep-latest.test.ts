@@ -29,7 +29,10 @@ before(async () => {
 after(() => gw?.stop());
 
 /** Empties the gateway, then pushes each group in order (so each is newer than the one before). */
-async function pushInOrder(groups: Array<Labels | [Labels, string]>): Promise<void> {
+async function pushInOrder(
+  groups: Array<Labels | [Labels, string]>,
+  waitMs = STALE_WAIT_MS,
+): Promise<void> {
   for (const k of await gw.keys()) await rawRequest(gw.port, 'DELETE', `${gw.prefix}${b64Path(k)}`);
   for (const g of groups) {
     const [labels, body] = Array.isArray(g) ? g : [g, undefined];
@@ -37,7 +40,7 @@ async function pushInOrder(groups: Array<Labels | [Labels, string]>): Promise<vo
     // Far apart enough that the order is unmistakable in push_time_seconds.
     await sleep(20);
   }
-  await sleep(STALE_WAIT_MS);
+  await sleep(waitMs);
 }
 
 const reasons = (doc: ReturnType<typeof jsonOf>) =>
@@ -197,9 +200,10 @@ describe('--keep-latest with --per', () => {
   });
 
   test('guards: runs pushed out of their family are routine, not long-stale', async () => {
-    // 13 runs of one task, 2.3s old under a 1s TTL: each is stale by more than its TTL.
+    // 13 runs of one task, 3.5s old under a 1s TTL: each is stale by more than its TTL.
     const runs = Array.from({ length: 13 }, (_, i) => run(`g${String(i).padStart(2, '0')}`, 't'));
-    await pushInOrder(runs);
+    // Long enough past 2 TTLs even though the gateway's Date truncates to whole seconds.
+    await pushInOrder(runs, 3500);
     const base = ['--url', gw.url, '--ttl', '1s', '--guard-min-age', '0', '--output', 'json'];
     // Without a family, 13 long-stale deletes of 13 groups trip --max-delete-ratio.
     const plain = await runCli([...base, '--dry-run']);
