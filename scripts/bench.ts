@@ -28,8 +28,14 @@ const { values: args } = parseArgs({
     seed: { type: 'string' },
     // Time without the pusher, to see pgsweep's own cost apart from where checked pushes fall.
     'no-pusher': { type: 'boolean', default: false },
+    // Extra pgsweep arguments, split on spaces: --args='--keep-latest 1 --per job,task_id' (with
+    // '=', or parseArgs takes the value for an option).
+    args: { type: 'string', default: '' },
+    // Measure pgsweep only (the baseline is plain DELETEs: it does not change with --args).
+    'no-baseline': { type: 'boolean', default: false },
   },
 });
+const EXTRA = (args.args ?? '').split(' ').filter(Boolean);
 const N = Number(args.n);
 const ROUNDS = Number(args.rounds);
 const CONCURRENCY = Number(args.concurrency);
@@ -278,6 +284,7 @@ function pgsweep(
         'info',
         '--timeout',
         '10m',
+        ...EXTRA,
       ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -326,6 +333,7 @@ for (let round = 0; round < ROUNDS; round++) {
     // Alternate the order so drift in the machine's state does not favour one side.
     const order = round % 2 === 0 ? ['baseline', 'pgsweep'] : ['pgsweep', 'baseline'];
     for (const who of order) {
+      if (who === 'baseline' && args['no-baseline']) continue;
       const name = `${who} (${mode})`;
       const sample =
         who === 'baseline'
@@ -341,7 +349,7 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 console.log(
-  `\nN = ${N} groups, ${ROUNDS} round(s), concurrency ${CONCURRENCY}, ${args['no-pusher'] ? 'no pusher' : 'a pusher alongside'}, medians:`,
+  `\nN = ${N} groups, ${ROUNDS} round(s), concurrency ${CONCURRENCY}, ${args['no-pusher'] ? 'no pusher' : 'a pusher alongside'}${EXTRA.length > 0 ? `, pgsweep ${EXTRA.join(' ')}` : ''}, medians:`,
 );
 console.log(
   'listing | baseline s | pgsweep s | ratio | pgsweep peak RSS MiB | gateway growth MiB (baseline / pgsweep) | healthy failures (b / p) | pusher max s (b / p)',

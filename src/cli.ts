@@ -90,8 +90,15 @@ const OPTIONS = {
   rule: () =>
     withEnv(
       '--rule <matchers=duration>',
-      'per-selector TTL, e.g. \'{job=~"ci_.*"}=30m\'; first match wins',
+      'per-selector TTL, e.g. \'{job=~"ci_.*"}=30m\'; first match wins; may end in ,keep=<n>,per=<labels>',
     ).argParser(collect),
+  keepLatest: () =>
+    withEnv(
+      '--keep-latest <n>',
+      'never delete the n newest groups of each family (--per), whatever their age',
+    ),
+  per: () =>
+    withEnv('--per <labels>', 'labels that make a family for --keep-latest, e.g. job,task_id'),
   ignoreDeclaredTtl: () =>
     withEnv('--ignore-declared-ttl', 'ignore pgsweep_ttl_seconds gauges that groups push'),
   dryRun: () => withEnv('--dry-run', 'plan and report, delete nothing'),
@@ -254,6 +261,8 @@ const SWEEP_OPTIONS: readonly OptionName[] = [
   'url',
   'ttl',
   'rule',
+  'keepLatest',
+  'per',
   'ignoreDeclaredTtl',
   'dryRun',
   'check',
@@ -471,7 +480,7 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
     {
       name: 'inspect',
       description: 'report what the gateway holds: why is it big? (read-only)',
-      extra: [],
+      extra: ['per'],
       help: INSPECT_EXAMPLES,
     },
     {
@@ -675,6 +684,7 @@ async function sweepOne(
         ttlMs: config.ttlMs,
         ttlRules: config.rules,
         useDeclaredTtl: config.useDeclaredTtl,
+        ...(config.keepLatest ? { keepLatest: config.keepLatest } : {}),
         selectors: config.selectors,
         // With --push-metrics, pgsweep's own group is never swept.
         excludes: ownExclude ? [...config.excludes, ownExclude] : config.excludes,
@@ -985,7 +995,7 @@ async function runInspect(config: Config): Promise<ExitCodeValue> {
   const request = requestSettings(config, readSecretFile);
   for (const warning of config.warnings) log.warn({}, warning);
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
-    inspectGateway(client, probe, gwLog, signals.abandon),
+    inspectGateway(client, probe, gwLog, signals.abandon, Date.now, config.keepLatest?.per),
   );
   printResults(
     results,

@@ -26,13 +26,25 @@ function buildFileSchema(zod: typeof z) {
     });
 
   const ruleObject = zod
-    .strictObject({ selector: zod.string(), ttl: zod.string() })
+    .strictObject({
+      selector: zod.string(),
+      ttl: zod.string(),
+      keep: zod.number().int().optional(),
+      per: zod.union([zod.string(), zod.array(zod.string())]).optional(),
+    })
     .transform((r, ctx): v.TtlRule => {
-      const result = v.ruleOf(r.selector, r.ttl);
+      const result = v.ruleOf(r.selector, r.ttl, undefined, { keep: r.keep, per: r.per });
       if (result.ok) return result.value;
       ctx.addIssue({ code: 'custom', message: result.error, input: r });
       return zod.NEVER;
     });
+
+  const labelList = (names: string[], ctx: z.RefinementCtx): string[] => {
+    const result = v.labelNames(names);
+    if (result.ok) return result.value;
+    ctx.addIssue({ code: 'custom', message: result.error, input: names });
+    return zod.NEVER;
+  };
 
   return zod.strictObject({
     // One URL or a list; normalised to a list before checking so errors keep their reason.
@@ -45,6 +57,11 @@ function buildFileSchema(zod: typeof z) {
     selectors: zod.array(checked(v.selector)).optional(),
     excludes: zod.array(checked(v.selector)).optional(),
     rules: zod.array(zod.union([checked(v.rule), ruleObject])).optional(),
+    keepLatest: zod.number().int().min(1).max(v.MAX_KEEP_LATEST).optional(),
+    // `job,task_id` or a list of label names.
+    per: zod
+      .union([checked(v.labelNames), zod.array(zod.string()).transform(labelList)])
+      .optional(),
     output: zod.enum(OUTPUT_FORMATS).optional(),
     concurrency: zod.number().int().min(1).max(256).optional(),
     timeout: checked(v.positiveDuration).optional(),

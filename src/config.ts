@@ -8,6 +8,7 @@ import { LISTING_MODES, type ListingMode } from './client.ts';
 import { type ConfigFile, type FileValues, LOG_LEVELS, type LogLevel } from './config-file.ts';
 import { formatDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
+import type { KeepPolicy } from './families.ts';
 import type { Selector } from './matchers.ts';
 import { OPERATE_DEFAULTS, type OperateConfig, resolveOperate } from './operate-config.ts';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.ts';
@@ -59,6 +60,8 @@ export interface FlagValues extends RestoreFlags {
   selector?: string[];
   exclude?: string[];
   rule?: string[];
+  keepLatest?: string;
+  per?: string;
   output?: string;
   concurrency?: string;
   timeout?: string;
@@ -127,6 +130,8 @@ export interface Config {
   readonly ttlMs: number;
   readonly rules: v.TtlRule[];
   readonly useDeclaredTtl: boolean;
+  /** --keep-latest with --per (families.ts); undefined when not given. */
+  readonly keepLatest: KeepPolicy | undefined;
   readonly dryRun: boolean;
   readonly check: boolean;
   readonly selectors: Selector[];
@@ -289,6 +294,13 @@ export function resolveConfig(
     if (sweeping && r.ttlMs < SHORT_TTL_MS)
       warnings.push(`rule ${r.text} has a TTL under a minute`);
   }
+  const keepLatest = scalar('--keep-latest', 'keepLatest', flags.keepLatest, (t) =>
+    v.wholeNumber(t, 1, v.MAX_KEEP_LATEST),
+  );
+  const per = scalar('--per', 'per', flags.per, v.labelNames);
+  const retentionProblem = v.retentionProblem(keepLatest?.value, per?.value, rules);
+  // inspect takes --per alone, to show the families a --keep-latest would keep runs of.
+  if (retentionProblem && sweeping) problems.push(retentionProblem);
 
   const checkMode = bool('--check', 'check', flags.check);
   const dryRun = checkMode || bool('--dry-run', 'dryRun', flags.dryRun);
@@ -374,6 +386,8 @@ export function resolveConfig(
     ttlMs,
     rules,
     useDeclaredTtl: !bool('--ignore-declared-ttl', 'ignoreDeclaredTtl', flags.ignoreDeclaredTtl),
+    keepLatest:
+      keepLatest || per ? { keep: keepLatest?.value ?? 0, per: per?.value ?? [] } : undefined,
     dryRun,
     check: checkMode,
     selectors: list('--selector', 'selectors', flags.selector, v.selector),

@@ -8,6 +8,13 @@
  * look different: a too-short TTL (`2m` for `2h`) makes groups pushed minutes ago stale, and a
  * clock jump, a new rule or selector, or sweeps that stopped make groups stale by far more than
  * their TTL. Only those surprising deletes count towards --max-delete-ratio.
+ *
+ * Under --keep-latest a family's newest groups are kept whatever their age, so they are never
+ * candidates, and a sweep cannot empty a family. A run pushed out of its family's newest is
+ * routinely stale by far more than its TTL (yesterday's run of a daily task, kept until today's
+ * arrived, under a 2h TTL): counting it as long-stale would count the retention against itself, so
+ * a candidate in a family counts only when it is young. The ratio's denominator stays all listed
+ * groups.
  */
 import { formatDuration } from './duration.ts';
 
@@ -25,6 +32,8 @@ export interface GuardLimits {
 export interface GuardCandidate {
   readonly ageMs: number | undefined;
   readonly ttlMs: number | undefined;
+  /** In a --keep-latest family: being stale long past its TTL is routine. */
+  readonly inFamily?: boolean;
 }
 
 /** At or below this many surprising deletes the ratio is not checked: a tiny gateway losing 3 of 4 groups is normal. */
@@ -43,7 +52,7 @@ export function surprise(c: GuardCandidate, minAgeMs: number): Surprise | undefi
   // Without an age or TTL nothing says the delete is routine: count it.
   if (c.ageMs === undefined || c.ttlMs === undefined) return 'young';
   if (c.ageMs < minAgeMs) return 'young';
-  if (c.ageMs > LONG_STALE_TTLS * c.ttlMs) return 'long-stale';
+  if (c.ageMs > LONG_STALE_TTLS * c.ttlMs && c.inFamily !== true) return 'long-stale';
   return undefined;
 }
 

@@ -4,6 +4,7 @@
  * Ages follow src/age.ts (push_time_seconds, or the failure time for never-succeeded groups).
  */
 import { groupAge, parseGoFloat } from './age.ts';
+import { FamilyRanker, type FamilySummary, summarizeFamilies } from './families.ts';
 import type { ListedGroup } from './listing.ts';
 import type { Labels } from './matchers.ts';
 
@@ -75,7 +76,12 @@ export interface InspectReport {
   readonly lastPushFailed: { readonly count: number; readonly groups: GroupRef[] };
   /** Groups whose exact key cannot be read from the listing (reported with best-effort labels). */
   readonly inexactKeys: number;
+  /** With --per: how the groups split into families (families.ts). */
+  readonly families?: FamilySummary;
 }
+
+/** Families listed in the report, largest first (the table shows fewer). */
+export const FAMILY_LIMIT = 100;
 
 export interface ScrapeCounts {
   readonly samplesByJob: ReadonlyMap<string, number>;
@@ -105,15 +111,24 @@ export class InspectAccumulator {
   private neverCount = 0;
   private readonly failed: GroupRef[] = [];
   private failedCount = 0;
+  private families: { ranker: FamilyRanker; per: readonly string[] } | undefined;
 
   constructor(
     private readonly nowMs: number,
     private readonly clockSource: 'gateway-date' | 'local',
   ) {}
 
+  /** Also split the groups into families by these labels (inspect --per). */
+  trackFamilies(per: readonly string[]): void {
+    const rules = { selectors: [], excludes: [], keepLatest: { keep: 1, per } };
+    const ranker = new FamilyRanker(rules, true);
+    this.families = { ranker, per };
+  }
+
   add(group: ListedGroup): void {
     this.count++;
     const labels = group.labels ?? group.displayLabels;
+    this.families?.ranker.see(labels, group, this.nowMs);
     if (!group.labels) this.inexact++;
     const job = labels.job ?? '(no job)';
     this.jobs.set(job, (this.jobs.get(job) ?? 0) + 1);
@@ -188,6 +203,9 @@ export class InspectAccumulator {
       neverSucceeded: { count: this.neverCount, groups: this.never },
       lastPushFailed: { count: this.failedCount, groups: this.failed },
       inexactKeys: this.inexact,
+      ...(this.families
+        ? { families: summarizeFamilies(this.families.ranker, this.families.per, FAMILY_LIMIT) }
+        : {}),
     };
   }
 }

@@ -32,6 +32,8 @@ export async function inspectGateway(
   log: Log,
   signal?: AbortSignal,
   localNow: () => number = Date.now,
+  /** --per: also report the families these labels make. */
+  per?: readonly string[],
 ): Promise<InspectReport> {
   const listing = await client.list(signal).catch(explain);
   const local = localNow();
@@ -55,6 +57,7 @@ export async function inspectGateway(
     }
   }
   const acc = new InspectAccumulator(nowMs, clockSource);
+  if (per && per.length > 0) acc.trackFamilies(per);
   try {
     for await (const group of listing.groups) acc.add(group);
   } catch (err) {

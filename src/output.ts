@@ -59,6 +59,7 @@ export function totalSummary(run: RunResult): SweepSummary {
     excluded: sum('excluded'),
     unselected: sum('unselected'),
     skipped: sum('skipped'),
+    keptLatest: sum('keptLatest'),
     failed: sum('failed'),
     sent: sum('sent'),
     durationMs: sum('durationMs'),
@@ -282,6 +283,7 @@ function summaryLine(s: SweepSummary, run: RunResult, where: string, interrupted
   const aside = [
     ...(s.excluded > 0 ? [`${s.excluded} excluded`] : []),
     ...(s.unselected > 0 ? [`${s.unselected} not selected`] : []),
+    ...(s.keptLatest > 0 ? [`${s.keptLatest} newest of their family`] : []),
   ];
   const kept = aside.length > 0 ? `${s.kept} (${aside.join(', ')})` : `${s.kept}`;
   return (

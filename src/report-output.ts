@@ -104,6 +104,19 @@ export function inspectJson(results: readonly GatewayResult<InspectReport>[]) {
           groups: r.lastPushFailed.groups.map(groupRefJson),
         },
         inexactKeys: r.inexactKeys,
+        ...(r.families
+          ? {
+              families: {
+                ...r.families,
+                largest: r.families.largest.map((f) => ({
+                  labels: f.labels,
+                  groups: f.size,
+                  oldest: f.oldest ?? null,
+                  oldestPush: isoOrNull(f.oldestMs),
+                })),
+              },
+            }
+          : {}),
       };
     }),
   };
@@ -215,7 +228,30 @@ function inspectTable(r: InspectReport): string[] {
       r.lastPushFailed.groups,
     ),
   );
+  lines.push(...familyTable(r));
   return lines;
+}
+
+/** inspect --per: the largest families, each with its oldest group's age. */
+function familyTable(r: InspectReport): string[] {
+  const f = r.families;
+  if (!f) return [];
+  const shown = f.largest.slice(0, TABLE_ROWS);
+  return [
+    '',
+    `FAMILIES by ${f.per.join(',')}: ${f.families} families of ${f.groups} groups with a successful push`,
+    ...table(
+      ['GROUPS', 'OLDEST', 'FAMILY', 'OLDEST GROUP'],
+      shown.map((x) => [
+        String(x.size),
+        formatAge(Math.max(0, r.nowMs - x.oldestMs)),
+        formatLabels(x.labels),
+        x.oldest ? formatLabels(x.oldest) : '-',
+      ]),
+      new Set([0]),
+    ),
+    ...more(f.families, shown.length, 'families'),
+  ];
 }
 
 export function formatInspectTable(results: readonly GatewayResult<InspectReport>[]): string {

@@ -11,6 +11,7 @@ import { DuplicateKeys } from './duplicate-keys.ts';
 import { formatDuration } from './duration.ts';
 import { GatewayError } from './errors.ts';
 import { resolveExactKeys } from './exact-keys.ts';
+import { FamilyRanker, type KeepPolicy, retentionInUse } from './families.ts';
 import { formatLabels, groupPath, labelsOfPath } from './grouping-key.ts';
 import { type GuardLimits, guardVerdict } from './guards.ts';
 import type { ListedGroup } from './listing.ts';
@@ -50,6 +51,8 @@ export interface SweepOptions extends Rules {
   readonly pages?: () => Probe;
   /** Excludes pgsweep adds itself (its own metrics group): no warning when they match nothing. */
   readonly ownExcludes?: readonly Selector[];
+  /** --keep-latest/--per; rules may carry their own (families.ts). */
+  readonly keepLatest?: KeepPolicy;
 }
 
 export interface SweepHooks {
@@ -84,7 +87,8 @@ export type OutcomeReason =
   | 'not-confirmed'
   | 'guard-tripped'
   | 'interrupted'
-  | 'archive-failed';
+  | 'archive-failed'
+  | 'kept-latest';
 
 export interface GroupReport {
   readonly labels: Labels;
@@ -108,6 +112,8 @@ export interface SweepSummary {
   readonly excluded: number;
   readonly unselected: number;
   readonly skipped: number;
+  /** Of the kept: past their TTL, but among the newest of their family (--keep-latest). */
+  readonly keptLatest: number;
   readonly failed: number;
   /** DELETEs sent whose result pgsweep did not see confirmed (it was interrupted). */
   readonly sent: number;
@@ -187,12 +193,14 @@ async function sweepFolded(
       options.ttlRules ?? [],
     ),
   );
+  let ranker = retentionInUse(options) ? new FamilyRanker(options) : undefined;
   const listStarted = performance.now();
   for await (const group of first.groups) {
     if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
     scanned++;
     if (scanned % PROGRESS_EVERY === 0) hooks.onProgress?.({ phase: 'list', done: scanned });
     const p = planGroup(group, nowMs, options);
+    ranker?.see(p.labels, group, nowMs);
     use.see(p.labels);
     if (p.reason === 'excluded') excluded++;
     else if (p.reason === 'not-selected') unselected++;
@@ -207,7 +215,10 @@ async function sweepFolded(
   const unmatched = unmatchedWarning(use.unmatched, scanned);
   if (unmatched) log.warn({}, unmatched);
   const poisoned = await resolveExactKeys(results, options.pages, options.dryRun, log, hooks.stop);
-  let candidates = results.filter((t) => t.path !== undefined);
+  if (ranker) keepLatest(results, ranker, 'first');
+  // The re-check ranks its own listing: this one's families need not wait for it in memory.
+  ranker = undefined;
+  let candidates = results.filter((t) => t.path !== undefined && t.reason !== 'kept-latest');
   log.info(
     {
       scanned,
@@ -278,6 +289,29 @@ async function sweepFolded(
   };
 }
 
+/**
+ * Candidates among their family's newest are kept (and no longer stale: the retention wants them).
+ * Every candidate in a family is marked, so the guards know its age past the TTL is routine.
+ */
+function keepLatest(
+  groups: readonly TrackedGroup[],
+  ranker: FamilyRanker,
+  listing: 'first' | 'recheck',
+): void {
+  for (const t of groups) {
+    if (t.path === undefined || t.reason === 'kept-latest') continue;
+    const family = ranker.latestOf(t.labels, t.pushTime);
+    if (family === undefined) continue;
+    t.inFamily = true;
+    if (family.latest)
+      t.keepAsLatest(
+        listing === 'first'
+          ? `one of the newest ${family.keep} of its family`
+          : `became one of the newest ${family.keep} of its family at re-check (a newer run was deleted or a run was re-pushed)`,
+      );
+  }
+}
+
 function logListing(log: Log, listing: Listing, started: number): void {
   log.debug(
     {
@@ -335,6 +369,9 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
   const verdicts = new Map<TrackedGroup, RecheckVerdict>();
   // Ages at re-check are measured on this listing's own Date (only confirmation needs no clock).
   let nowMs = 0;
+  // Families are ranked again on this listing: a run pushed since the first one may have made a
+  // candidate one of its family's newest, or (harmlessly) pushed one out.
+  const ranker = retentionInUse(options) ? new FamilyRanker(options) : undefined;
   try {
     await streamCandidates(
       run,
@@ -348,14 +385,23 @@ async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<Track
       (listing) => {
         nowMs = run.clockOf(listing).nowMs;
       },
+      ranker && ((group) => ranker.see(group.labels ?? group.displayLabels, group, nowMs)),
     );
   } catch (err) {
     // Stopped while re-checking: nothing was sent; markInterrupted keeps every candidate.
     if (run.hooks.stop?.aborted) return [];
     throw err;
   }
+  // Only a group still to be deleted is ranked: one gone or re-pushed keeps that reason.
+  if (ranker)
+    keepLatest(
+      candidates.filter((t) => verdicts.get(t) === 'delete'),
+      ranker,
+      'recheck',
+    );
   const keep: TrackedGroup[] = [];
   for (const t of candidates) {
+    if (t.reason === 'kept-latest') continue;
     const verdict = verdicts.get(t) ?? 'gone';
     if (verdict === 'delete') {
       keep.push(t);
@@ -403,6 +449,8 @@ async function streamCandidates(
   found: (t: TrackedGroup, group: ListedGroup) => void,
   /** Called once the listing's headers are in, before any group. */
   onListing?: (listing: Listing) => void,
+  /** Called with every listed group, found or not. */
+  each?: (group: ListedGroup) => void,
 ): Promise<void> {
   const { client, log } = run;
   const started = performance.now();
@@ -416,6 +464,7 @@ async function streamCandidates(
   const keys = new DuplicateKeys();
   for await (const group of listing.groups) {
     if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
+    each?.(group);
     const p = findCandidate(index, group);
     if (p) found(p, group);
   }
@@ -705,6 +754,7 @@ function summarise(
     excluded: counted.excluded,
     unselected: counted.unselected,
     skipped: count('skipped'),
+    keptLatest: groups.filter((g) => g.reason === 'kept-latest').length,
     failed: count('failed'),
     sent: count('sent'),
     durationMs: Math.round(durationMs),
@@ -723,6 +773,7 @@ export function isNotable(g: Pick<GroupReport, 'stale' | 'outcome' | 'reason'>):
     g.outcome === 'failed' ||
     g.outcome === 'sent' ||
     g.reason === 'future-push-time' ||
+    g.reason === 'kept-latest' ||
     g.reason === 'interrupted'
   );
 }

@@ -28,6 +28,7 @@ interface Rare {
 const STALE = 1;
 const AMBIGUOUS_INSTANCE = 2;
 const SENT = 4;
+const IN_FAMILY = 8;
 
 export class TrackedGroup implements GroupReport {
   /** The exact DELETE path; set when the plan was to delete the group, or by resolve(). */
@@ -39,7 +40,7 @@ export class TrackedGroup implements GroupReport {
   readonly ttlSource: TtlSource | undefined;
   outcome: Outcome;
   reason: OutcomeReason;
-  /** stale, ambiguousInstance and sent, as bits: three fields fewer per record. */
+  /** stale, ambiguousInstance, sent and inFamily, as bits: four fields fewer per record. */
   private flags: number;
   private rare: Rare | undefined;
 
@@ -92,7 +93,20 @@ export class TrackedGroup implements GroupReport {
   }
 
   set sent(value: boolean) {
-    this.flags = value ? this.flags | SENT : this.flags & ~SENT;
+    this.setFlag(SENT, value);
+  }
+
+  /** In a --keep-latest family: its age past the TTL is routine for the guards (guards.ts). */
+  get inFamily(): boolean {
+    return (this.flags & IN_FAMILY) !== 0;
+  }
+
+  set inFamily(value: boolean) {
+    this.setFlag(IN_FAMILY, value);
+  }
+
+  private setFlag(bit: number, value: boolean): void {
+    this.flags = value ? this.flags | bit : this.flags & ~bit;
   }
 
   /** Skipped only because its key needs the gateway's help to be exact (see exact-keys.ts). */
@@ -137,6 +151,12 @@ export class TrackedGroup implements GroupReport {
     this.outcome = dryRun ? 'would-delete' : 'failed';
     this.reason = dryRun ? 'stale' : 'not-confirmed';
     this.detail = detail;
+  }
+
+  /** Past its TTL, but one of the newest of its family (--keep-latest): kept, and not stale. */
+  keepAsLatest(detail: string): void {
+    this.update({ outcome: 'kept', reason: 'kept-latest', detail });
+    this.setFlag(STALE, false);
   }
 
   update(change: Verdict): void {

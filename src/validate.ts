@@ -18,7 +18,13 @@ export interface TtlRule {
   readonly ttlMs: number;
   /** As written, for reports. */
   readonly text: string;
+  /** Retention by runs for the groups this rule matches (families.ts); 0 turns it off. */
+  readonly keep?: number;
+  readonly per?: readonly string[];
 }
+
+/** Largest --keep-latest / keep=: each family holds this many push times in memory. */
+export const MAX_KEEP_LATEST = 1000;
 
 const TRUE_WORDS = new Set(['true', '1', 'yes', 'on', 'y', 'enabled']);
 const FALSE_WORDS = new Set(['false', '0', 'no', 'off', 'n', 'disabled']);
@@ -59,27 +65,99 @@ export function selector(text: string): Result<Selector> {
   }
 }
 
-/** `{job="nightly"}=36h`: the TTL follows the last `=` (durations never contain one). */
+/**
+ * `{job="nightly"}=36h`, optionally `,keep=1` and `,per=job,task_id` after the TTL. The options are
+ * taken off the end first (label names hold no `}`, so a selector's values cannot fake them); then
+ * the TTL follows the last `=` (durations never contain one).
+ */
 export function rule(text: string): Result<TtlRule> {
-  const at = text.lastIndexOf('=');
-  const matchers = at < 0 ? '' : text.slice(0, at).trim();
-  const ttl = at < 0 ? '' : text.slice(at + 1).trim();
-  if (at < 0 || matchers === '' || ttl === '' || !/^[0-9]/.test(ttl)) {
-    return err(`rule "${text}" must look like '{job="nightly_report"}=36h'`);
+  let rest = text;
+  let per: string | undefined;
+  let keep: string | undefined;
+  const perAt = rest.lastIndexOf(',per=');
+  if (perAt >= 0 && !rest.slice(perAt).includes('}')) {
+    per = rest.slice(perAt + 5);
+    rest = rest.slice(0, perAt);
   }
-  return ruleOf(matchers, ttl, text);
+  const keepMatch = /,keep=([^,=}]*)$/.exec(rest);
+  if (keepMatch) {
+    keep = keepMatch[1];
+    rest = rest.slice(0, keepMatch.index);
+  }
+  const at = rest.lastIndexOf('=');
+  const matchers = at < 0 ? '' : rest.slice(0, at).trim();
+  const ttl = at < 0 ? '' : rest.slice(at + 1).trim();
+  if (at < 0 || matchers === '' || ttl === '' || !/^[0-9]/.test(ttl)) {
+    return err(
+      `rule "${text}" must look like '{job="nightly_report"}=36h' (optionally followed by ',keep=1,per=job,task_id')`,
+    );
+  }
+  return ruleOf(matchers, ttl, text, { keep, per });
 }
 
 export function ruleOf(
   matchers: string,
   ttl: string,
   text = `${matchers}=${ttl}`,
+  retention: {
+    keep?: string | number | undefined;
+    per?: string | readonly string[] | undefined;
+  } = {},
 ): Result<TtlRule> {
   const sel = selector(matchers);
   if (!sel.ok) return err(sel.error);
   const ms = positiveDuration(ttl);
   if (!ms.ok) return err(`rule "${text}": ${ms.error}`);
-  return ok({ selector: sel.value, ttlMs: ms.value, text });
+  const out: { selector: Selector; ttlMs: number; text: string; keep?: number; per?: string[] } = {
+    selector: sel.value,
+    ttlMs: ms.value,
+    text,
+  };
+  if (retention.keep !== undefined) {
+    const keep = wholeNumber(String(retention.keep), 0, MAX_KEEP_LATEST);
+    if (!keep.ok) return err(`rule "${text}": keep ${keep.error}`);
+    out.keep = keep.value;
+  }
+  if (retention.per !== undefined) {
+    const per = labelNames(retention.per);
+    if (!per.ok) return err(`rule "${text}": per ${per.error}`);
+    out.per = per.value;
+  }
+  return ok(out);
+}
+
+/** `job,task_id` (or a list): the label names that make a family. */
+export function labelNames(input: string | readonly string[]): Result<string[]> {
+  const names = typeof input === 'string' ? input.split(',').map((s) => s.trim()) : [...input];
+  if (names.length === 0 || names.some((n) => n === ''))
+    return err('must name one or more labels, e.g. job,task_id');
+  const bad = names.find((n) => !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n));
+  if (bad !== undefined) return err(`${JSON.stringify(bad)} is not a label name`);
+  if (new Set(names).size !== names.length) return err('names a label twice');
+  return ok(names);
+}
+
+/**
+ * --keep-latest needs family labels (--per, or per= in each rule it reaches) and --per needs
+ * something to keep: each alone is a usage error rather than a guess.
+ */
+export function retentionProblem(
+  keepLatest: number | undefined,
+  per: readonly string[] | undefined,
+  rules: readonly TtlRule[],
+): string | undefined {
+  const ruleKeeps = rules.some((r) => (r.keep ?? 0) > 0);
+  if (per !== undefined && keepLatest === undefined && !ruleKeeps) {
+    return '--per needs --keep-latest <n> (or keep=<n> in a --rule): it names the labels of the families whose newest groups are kept';
+  }
+  if (per !== undefined) return undefined;
+  if (keepLatest !== undefined) {
+    return `--keep-latest needs --per <labels>: which labels make a family, e.g. --keep-latest ${keepLatest} --per job`;
+  }
+  const bare = rules.find((r) => (r.keep ?? 0) > 0 && r.per === undefined);
+  return bare
+    ? `rule "${bare.text}" keeps the latest groups but names no family labels: add ,per=<labels> (or --per)`
+    : undefined;
 }
 
 /** A gateway URL, parsed here once for the whole run. */

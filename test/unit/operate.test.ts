@@ -93,6 +93,7 @@ describe('self-metrics', () => {
       wouldDelete: 0,
       kept: 6,
       excluded: 0,
+      keptLatest: 0,
       unselected: 0,
       skipped: 1,
       failed,

@@ -56,6 +56,7 @@ describe('sweep: plan', { timeout: 10_000 }, () => {
         deleted: 0,
         wouldDelete: 1,
         kept: 3,
+        keptLatest: 0,
         excluded: 1,
         unselected: 0,
         skipped: 2,

@@ -157,7 +157,16 @@ The command line passed to pgsweep (the image's entrypoint). Every value is a si
 - {{ printf "--exclude=%s" . | toJson }}
 {{- end }}
 {{- range .Values.sweep.rules }}
-- {{ printf "--rule=%s=%s" .selector .ttl | toJson }}
+{{- $retention := "" }}
+{{- if not (kindIs "invalid" .keep) }}{{ $retention = printf ",keep=%d" (int64 .keep) }}{{ end }}
+{{- with .per }}{{ $retention = printf "%s,per=%s" $retention (join "," .) }}{{ end }}
+- {{ printf "--rule=%s=%s%s" .selector .ttl $retention | toJson }}
+{{- end }}
+{{- if not (kindIs "invalid" .Values.sweep.keepLatest) }}
+- {{ printf "--keep-latest=%d" (int64 .Values.sweep.keepLatest) | toJson }}
+{{- end }}
+{{- with .Values.sweep.per }}
+- {{ printf "--per=%s" (join "," .) | toJson }}
 {{- end }}
 {{- if .Values.sweep.ignoreDeclaredTtl }}
 - "--ignore-declared-ttl"
