@@ -188,7 +188,7 @@ const OPTIONS = {
   listing: () =>
     withEnv(
       '--listing <mode>',
-      'read groups from the json API or the lighter text page: json or text',
+      'read groups from the text page (light on the gateway) or the json API: auto, text or json; auto reads the text page, and json only for --archive-file or when the text page fails',
       `(default: ${DEFAULTS.listing})`,
     ),
   logLevel: () =>
@@ -588,7 +588,6 @@ async function sweepOne(
     connections: config.concurrency,
     headers,
     tls,
-    listing: config.listing,
     keepRaw: archive !== undefined,
     maxGroupBytes: config.maxGroupBytes,
     maxListingBytes: config.maxListingBytes,
@@ -640,6 +639,7 @@ async function sweepOne(
         trustLocalClock: config.trustLocalClock,
         maxClockSkewMs: config.maxClockSkewMs,
         ...(archive ? { archive } : {}),
+        listing: config.listing,
         pages,
       },
       gatewayLog,

@@ -20,9 +20,28 @@ import {
 import { checkProxyEnv } from './proxy-env.ts';
 import type { BarrierOutcome } from './write-window.ts';
 
-/** Which listing to read: the JSON API, or the text exposition (lighter on the gateway). */
-export const LISTING_MODES = ['json', 'text'] as const;
+/**
+ * Which listing to read: the text exposition (lighter on the gateway), the JSON API, or `auto`:
+ * the text page, and the JSON API only where it is needed (the sweep decides, see sweep.ts).
+ */
+export const LISTING_MODES = ['auto', 'json', 'text'] as const;
 export type ListingMode = (typeof LISTING_MODES)[number];
+/** What one listing request reads. */
+export type ListingFormat = Exclude<ListingMode, 'auto'>;
+
+/**
+ * The text page could not be used where the JSON API may still work: it answered 500 (a store
+ * whose groups are inconsistent, spec §4.7 and §9), or its body is not a page pgsweep can read
+ * (empty, out of order, a line it cannot parse). `--listing auto` then lists with the JSON API.
+ */
+export class TextPageError extends GatewayError {
+  /** The reason, short, for the log line that announces the switch. */
+  readonly why: string;
+  constructor(message: string, why: string) {
+    super(message);
+    this.why = why;
+  }
+}
 
 export interface Listing {
   /** The server's clock from the `Date` header, or why there is none (see readDateHeader). */
@@ -48,7 +67,8 @@ export interface DeleteResult {
 
 export interface GatewayClient {
   readonly baseUrl: string;
-  list(signal?: AbortSignal): Promise<Listing>;
+  /** `format` defaults to the client's `listing` option. */
+  list(signal?: AbortSignal, format?: ListingFormat): Promise<Listing>;
   /** `path` is relative to the base URL, as built by groupPath(). */
   deleteGroup(path: string, signal?: AbortSignal): Promise<DeleteResult>;
   /** GET /-/healthy: its status, or 0 when it could not be reached. */
@@ -82,8 +102,8 @@ export interface ClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   readonly tls?: TlsMaterial;
   readonly retry?: RetryPolicy;
-  /** Default `json`. */
-  readonly listing?: ListingMode;
+  /** What list() reads unless told otherwise. Default `json`. */
+  readonly listing?: ListingFormat;
   /** Keep each group's full JSON (json listing only), for the archive. */
   readonly keepRaw?: boolean;
   /** Largest group (text listing: line) and whole listing body accepted (--max-*-bytes). */
@@ -288,16 +308,18 @@ export function createClient(options: ClientOptions): GatewayClient {
   return {
     baseUrl: href,
 
-    async list(signal) {
-      const mode = options.listing ?? 'json';
+    async list(signal, format) {
+      const mode = format ?? options.listing ?? 'json';
       const path = mode === 'json' ? 'api/v1/metrics' : 'metrics';
       const target = `${href}${path}`;
       const { res, deadline } = await send('GET', path, signal);
       if (res.statusCode !== 200) {
         const body = await answerText('GET', path, res, deadline);
-        throw new GatewayError(
-          describeListingStatus(target, res.statusCode, res.headers, body, mode),
-        );
+        const message = describeListingStatus(target, res.statusCode, res.headers, body, mode);
+        if (mode === 'text' && res.statusCode === 500) {
+          throw new TextPageError(message, `GET ${target} answered 500`);
+        }
+        throw new GatewayError(message);
       }
       // undici gives an array when the header is repeated: readDateHeader refuses that.
       const date = readDateHeader(res.headers.date);
@@ -310,6 +332,12 @@ export function createClient(options: ClientOptions): GatewayClient {
         mode === 'json'
           ? createListingParser({ keepRaw: options.keepRaw === true, ...limits })
           : createExpositionParser(limits);
+      const badListing = (err: ListingFormatError) => {
+        const message = `bad listing from ${target}: ${err.message}; nothing was deleted`;
+        return mode === 'text'
+          ? new TextPageError(message, err.message)
+          : new GatewayError(message);
+      };
       const maxGroups = options.maxGroups ?? Number.POSITIVE_INFINITY;
       let count = 0;
       const tooMany = () =>
@@ -327,11 +355,7 @@ export function createClient(options: ClientOptions): GatewayClient {
         } catch (err) {
           if (err instanceof GatewayError) throw err;
           if (err instanceof ListingLimitError) throw new GatewayError(describeLimit(err, target));
-          if (err instanceof ListingFormatError) {
-            throw new GatewayError(
-              `bad listing from ${target}: ${err.message}; nothing was deleted`,
-            );
-          }
+          if (err instanceof ListingFormatError) throw badListing(err);
           if (err instanceof RequestTimeoutError) {
             throw new GatewayError(
               `GET ${target} ${describeNetworkError(err, errorContext)}; nothing was deleted`,
@@ -353,11 +377,7 @@ export function createClient(options: ClientOptions): GatewayClient {
             yield group;
           }
         } catch (err) {
-          if (err instanceof ListingFormatError) {
-            throw new GatewayError(
-              `bad listing from ${target}: ${err.message}; nothing was deleted`,
-            );
-          }
+          if (err instanceof ListingFormatError) throw badListing(err);
           throw err;
         }
       }

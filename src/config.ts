@@ -24,7 +24,7 @@ export const DEFAULTS = {
   // send: 2m leaves room for a loaded gateway, and still ends a stuck request within minutes.
   timeout: '2m',
   logLevel: 'info' as LogLevel,
-  listing: 'json' as ListingMode,
+  listing: 'auto' as ListingMode,
   maxDeletes: 10_000,
   maxDeleteRatio: 0.5,
   // README, Guards: below every TTL a daily batch is swept with, above a `2m`-for-`2h` typo.
