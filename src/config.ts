@@ -317,7 +317,7 @@ export function resolveConfig(
   const archiveFile = scalar('--archive-file', 'archiveFile', flags.archiveFile, v.nonEmpty);
   if (archiveFile && listing?.value === 'text') {
     problems.push(
-      `${archiveFile.from} needs --listing json: the text listing carries push times only, not the metrics to archive`,
+      `${archiveFile.from} needs --listing json or auto (the default): the text listing carries push times only, not the metrics to archive`,
     );
   }
 
