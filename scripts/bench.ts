@@ -4,11 +4,18 @@
  * alternating them, each on a freshly restored gateway. A pusher runs alongside (unless
  * --no-pusher: its slow checked pushes make run times vary several-fold); /-/healthy is polled
  * throughout. Prints wall time, the pgsweep/baseline ratio, pgsweep's peak RSS, the
- * gateway's RSS growth and /-/healthy failures, and on stderr where each run's time went (phase
- * ends in seconds from its start). A benchmark, not a test: nothing here gates CI.
+ * gateway's peak RSS during the run and /-/healthy failures, and on stderr where each run's time
+ * went (phase ends in seconds from its start). A benchmark, not a test: nothing here gates CI.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +30,7 @@ const { values: args } = parseArgs({
     n: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '16' },
-    modes: { type: 'string', default: 'json,text' },
+    modes: { type: 'string', default: 'auto,json,text' },
     // Reuse a populated store across runs (it is written there the first time).
     seed: { type: 'string' },
     // Time without the pusher, to see pgsweep's own cost apart from where checked pushes fall.
@@ -39,7 +46,8 @@ const EXTRA = (args.args ?? '').split(' ').filter(Boolean);
 const N = Number(args.n);
 const ROUNDS = Number(args.rounds);
 const CONCURRENCY = Number(args.concurrency);
-const MODES = (args.modes ?? 'json,text').split(',') as Array<'json' | 'text'>;
+type Mode = 'auto' | 'json' | 'text';
+const MODES = (args.modes ?? 'auto,json,text').split(',') as Mode[];
 const BIN = fileURLToPath(new URL('../bin/pgsweep.js', import.meta.url));
 const RSS_HOOK = fileURLToPath(new URL('./bench-rss.mjs', import.meta.url));
 
@@ -103,9 +111,22 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   );
 }
 
-function rssKiB(pid: number): number {
+function statusKiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+}
+
+/**
+ * Resets the process's peak RSS (VmHWM) to its current RSS, so that the peak read at the end is
+ * the run's, not the restore's (Linux 4.0+); false when the kernel refuses.
+ */
+function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pgsweep-bench-'));
@@ -144,7 +165,9 @@ interface Sample {
   contender: string;
   wallMs: number;
   peakRssMiB?: number;
-  gatewayGrowthMiB: number;
+  /** The gateway's RSS when the run started (the restored store), and its peak during the run. */
+  gatewayStartMiB: number;
+  gatewayPeakMiB: number;
   healthyFailures: number;
   pusherMaxMs: number;
   deleted: number;
@@ -172,14 +195,16 @@ async function measure(
   run: (gw: Gateway) => Promise<{ deleted: number; peakRssMiB?: number; phases: string }>,
 ): Promise<Sample> {
   const { gw, pid } = await restored();
-  const baseRss = rssKiB(pid);
+  const baseRss = statusKiB(pid, 'VmRSS');
+  const peakIsRun = resetPeak(pid);
+  // Polled too, in case the kernel keeps the restore's peak (then VmHWM says nothing of the run).
   let maxRss = baseRss;
   let healthyFailures = 0;
   let pusherMaxMs = 0;
   let running = true;
   const sampler = (async () => {
     while (running) {
-      maxRss = Math.max(maxRss, rssKiB(pid));
+      maxRss = Math.max(maxRss, statusKiB(pid, 'VmRSS'));
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
@@ -209,11 +234,13 @@ async function measure(
   const wallMs = performance.now() - started;
   running = false;
   await Promise.all([sampler, health, pusher]);
+  const peak = peakIsRun ? Math.max(maxRss, statusKiB(pid, 'VmHWM')) : maxRss;
   await gw.stop();
   return {
     contender,
     wallMs,
-    gatewayGrowthMiB: (maxRss - baseRss) / 1024,
+    gatewayStartMiB: baseRss / 1024,
+    gatewayPeakMiB: peak / 1024,
     healthyFailures,
     pusherMaxMs,
     ...result,
@@ -225,7 +252,8 @@ async function measure(
  * same concurrency held to the same write window (a barrier push every 250 answered deletes, at
  * most 500 unconfirmed), a final barrier, one confirming list, and removing the barrier's group.
  */
-async function baseline(gw: Gateway, mode: 'json' | 'text') {
+async function baseline(gw: Gateway, mode: Mode) {
+  // auto reads the text page here: the store is healthy and no archive is written.
   const list = mode === 'json' ? '/api/v1/metrics' : '/metrics';
   const phases = phaseClock();
   await call(gw.port, 'GET', list);
@@ -234,7 +262,7 @@ async function baseline(gw: Gateway, mode: 'json' | 'text') {
   phases.mark('re-listed');
   // Text mode deletes both key forms of instance-less groups; these keys have no instance.
   const paths = Array.from({ length: N }, (_, i) => groupPath(i));
-  const all = mode === 'text' ? paths.flatMap((p) => [`${p}/instance@base64/=`, p]) : paths;
+  const all = mode !== 'json' ? paths.flatMap((p) => [`${p}/instance@base64/=`, p]) : paths;
   const window = new WriteWindow(async () => {
     const status = await call(gw.port, 'POST', `/${BARRIER_PATH}`, BARRIER_BODY);
     return status === 400 ? { applied: true } : { applied: false, why: `${status}`, queued: false };
@@ -251,7 +279,7 @@ async function baseline(gw: Gateway, mode: 'json' | 'text') {
   await call(gw.port, 'GET', list);
   await call(gw.port, 'DELETE', `/${BARRIER_PATH}`);
   phases.mark('confirmed');
-  return { deleted: mode === 'text' ? deleted / 2 : deleted, phases: `${phases}` };
+  return { deleted: mode !== 'json' ? deleted / 2 : deleted, phases: `${phases}` };
 }
 
 /** pgsweep's info log lines that end a phase. */
@@ -259,7 +287,7 @@ const MILESTONES = /"msg":"(planned sweep|re-checked candidates|deletes sent)"/g
 
 function pgsweep(
   gw: Gateway,
-  mode: 'json' | 'text',
+  mode: Mode,
 ): Promise<{ deleted: number; peakRssMiB: number; phases: string }> {
   return new Promise((resolve, reject) => {
     // Run as users do: the bin itself, so its shebang's Node options apply, on this Node.
@@ -314,7 +342,14 @@ function pgsweep(
       const rss = Number(/BENCH_MAX_RSS_KB=(\d+)/.exec(err)?.[1] ?? Number.NaN);
       if (code !== 0) return reject(new Error(`pgsweep exited ${code}: ${err.slice(-2000)}`));
       phases.mark('exited');
-      const doc = JSON.parse(out) as { summary: { deleted: number } };
+      const doc = JSON.parse(out) as {
+        summary: { deleted: number };
+        gateways: Array<{ listing?: string }>;
+      };
+      // The listing auto chose must be the one the baseline reads, or the rows compare nothing.
+      const read = doc.gateways[0]?.listing;
+      const expected = mode === 'json' ? 'json' : 'text';
+      if (read !== expected) return reject(new Error(`--listing ${mode} read ${read}`));
       resolve({ deleted: doc.summary.deleted, peakRssMiB: rss / 1024, phases: `${phases}` });
     });
   });
@@ -340,7 +375,7 @@ for (let round = 0; round < ROUNDS; round++) {
           ? await measure(name, (gw) => baseline(gw, mode))
           : await measure(name, (gw) => pgsweep(gw, mode));
       console.error(
-        `round ${round + 1}: ${name}: ${(sample.wallMs / 1000).toFixed(1)}s, deleted ${sample.deleted}, gateway +${sample.gatewayGrowthMiB.toFixed(0)} MiB, healthy failures ${sample.healthyFailures}${sample.peakRssMiB ? `, pgsweep peak ${sample.peakRssMiB.toFixed(0)} MiB` : ''}`,
+        `round ${round + 1}: ${name}: ${(sample.wallMs / 1000).toFixed(1)}s, deleted ${sample.deleted}, gateway ${sample.gatewayStartMiB.toFixed(0)} MiB at start, peak ${sample.gatewayPeakMiB.toFixed(0)} MiB, healthy failures ${sample.healthyFailures}${sample.peakRssMiB ? `, pgsweep peak ${sample.peakRssMiB.toFixed(0)} MiB` : ''}`,
       );
       console.error(`  phases: ${sample.phases}`);
       samples.push(sample);
@@ -352,7 +387,7 @@ console.log(
   `\nN = ${N} groups, ${ROUNDS} round(s), concurrency ${CONCURRENCY}, ${args['no-pusher'] ? 'no pusher' : 'a pusher alongside'}${EXTRA.length > 0 ? `, pgsweep ${EXTRA.join(' ')}` : ''}, medians:`,
 );
 console.log(
-  'listing | baseline s | pgsweep s | ratio | pgsweep peak RSS MiB | gateway growth MiB (baseline / pgsweep) | healthy failures (b / p) | pusher max s (b / p)',
+  'listing | baseline s | pgsweep s | ratio | pgsweep peak RSS MiB | gateway RSS at start MiB | gateway peak RSS MiB (baseline / pgsweep) | healthy failures (b / p) | pusher max s (b / p)',
 );
 for (const mode of MODES) {
   const of = (who: string) => samples.filter((s) => s.contender === `${who} (${mode})`);
@@ -366,7 +401,8 @@ for (const mode of MODES) {
       (mid(p, (s) => s.wallMs) / 1000).toFixed(1),
       (mid(p, (s) => s.wallMs) / mid(b, (s) => s.wallMs)).toFixed(2),
       mid(p, (s) => s.peakRssMiB ?? Number.NaN).toFixed(0),
-      `${mid(b, (s) => s.gatewayGrowthMiB).toFixed(0)} / ${mid(p, (s) => s.gatewayGrowthMiB).toFixed(0)}`,
+      mid([...b, ...p], (s) => s.gatewayStartMiB).toFixed(0),
+      `${mid(b, (s) => s.gatewayPeakMiB).toFixed(0)} / ${mid(p, (s) => s.gatewayPeakMiB).toFixed(0)}`,
       `${b.reduce((n, s) => n + s.healthyFailures, 0)} / ${p.reduce((n, s) => n + s.healthyFailures, 0)}`,
       `${(mid(b, (s) => s.pusherMaxMs) / 1000).toFixed(1)} / ${(mid(p, (s) => s.pusherMaxMs) / 1000).toFixed(1)}`,
     ].join(' | '),

@@ -199,7 +199,7 @@ const OPTIONS = {
   listing: () =>
     withEnv(
       '--listing <mode>',
-      'read groups from the json API or the lighter text page: json or text',
+      'read groups from the text page (light on the gateway) or the json API: auto, text or json; auto reads the text page, and json only for --archive-file or when the text page fails',
       `(default: ${DEFAULTS.listing})`,
     ),
   logLevel: () =>
@@ -648,7 +648,6 @@ async function sweepOne(
     connections: config.concurrency,
     headers,
     tls,
-    listing: config.listing,
     keepRaw: archive !== undefined,
     maxGroupBytes: config.maxGroupBytes,
     maxListingBytes: config.maxListingBytes,
@@ -697,6 +696,7 @@ async function sweepOne(
         trustLocalClock: config.trustLocalClock,
         maxClockSkewMs: config.maxClockSkewMs,
         ...(archive ? { archive } : {}),
+        listing: config.listing,
         pages,
       },
       gatewayLog,

@@ -15,6 +15,20 @@ import {
   ListingLimitError,
 } from './listing.ts';
 
+/**
+ * The text page could not be used where the JSON API may still work: it answered 500 (a store
+ * whose groups are inconsistent, spec §4.7 and §9), or its body is not a page pgsweep can read
+ * (empty, out of order, a line it cannot parse). `--listing auto` then lists with the JSON API.
+ */
+export class TextPageError extends GatewayError {
+  /** The reason, short, for the log line that announces the switch. */
+  readonly why: string;
+  constructor(message: string, why: string) {
+    super(message);
+    this.why = why;
+  }
+}
+
 export interface ListingLimits {
   /** Largest group (text listing: line) and whole listing body accepted (--max-*-bytes). */
   readonly maxGroupBytes?: number | undefined;
@@ -50,8 +64,12 @@ export function readListing(
     new GatewayError(
       `the listing from ${target} holds more than --max-groups ${maxGroups} groups; nothing was deleted (raise --max-groups if the gateway really holds that many)`,
     );
-  const badListing = (err: ListingFormatError) =>
-    new GatewayError(`bad listing from ${target}: ${err.message}; nothing was deleted`);
+  const badListing = (err: ListingFormatError) => {
+    const message = `bad listing from ${target}: ${err.message}; nothing was deleted`;
+    return options.mode === 'text'
+      ? new TextPageError(message, err.message)
+      : new GatewayError(message);
+  };
 
   async function* groups(): AsyncGenerator<ListedGroup> {
     try {

@@ -9,7 +9,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { GatewayUrl } from './base-url.ts';
-import { type ListingLimits, readListing } from './client-listing.ts';
+import { type ListingLimits, readListing, TextPageError } from './client-listing.ts';
+
+export { TextPageError };
+
 import { GatewayError } from './errors.ts';
 import { type DateHeader, readDateHeader } from './http-date.ts';
 import { describeListingStatus, describeNetworkError, errorCode } from './http-errors.ts';
@@ -22,9 +25,14 @@ import {
 } from './http-transport.ts';
 import type { ListedGroup } from './listing.ts';
 
-/** Which listing to read: the JSON API, or the text exposition (lighter on the gateway). */
-export const LISTING_MODES = ['json', 'text'] as const;
+/**
+ * Which listing to read: the text exposition (lighter on the gateway), the JSON API, or `auto`:
+ * the text page, and the JSON API only where it is needed (the sweep decides, see sweep.ts).
+ */
+export const LISTING_MODES = ['auto', 'json', 'text'] as const;
 export type ListingMode = (typeof LISTING_MODES)[number];
+/** What one listing request reads. */
+export type ListingFormat = Exclude<ListingMode, 'auto'>;
 
 export interface Listing {
   /** The server's clock from the `Date` header, or why there is none (see readDateHeader). */
@@ -111,7 +119,8 @@ export interface PushResult {
 }
 
 export interface GatewayClient extends Probe {
-  list(signal?: AbortSignal): Promise<Listing>;
+  /** `format` defaults to the client's `listing` option. */
+  list(signal?: AbortSignal, format?: ListingFormat): Promise<Listing>;
   /** `path` is relative to the base URL, as built by groupPath(). */
   deleteGroup(path: string, signal?: AbortSignal): Promise<DeleteResult>;
   /** GET /-/healthy: its status, or 0 when it could not be reached. */
@@ -146,8 +155,8 @@ export interface ClientOptions extends ListingLimits {
   readonly headers?: Readonly<Record<string, string>>;
   readonly tls?: TlsMaterial | undefined;
   readonly retry?: RetryPolicy;
-  /** Default `json`. */
-  readonly listing?: ListingMode;
+  /** What list() reads unless told otherwise. Default `json`. */
+  readonly listing?: ListingFormat;
   /** Keep each group's full JSON (json listing only), for the archive. */
   readonly keepRaw?: boolean;
 }
@@ -291,16 +300,18 @@ export function createClient(options: ClientOptions): GatewayClient {
     maxLineBytes: options.maxGroupBytes ?? 16 * 2 ** 20,
     maxBodyBytes,
 
-    async list(signal) {
-      const mode = options.listing ?? 'json';
+    async list(signal, format) {
+      const mode = format ?? options.listing ?? 'json';
       const path = mode === 'json' ? 'api/v1/metrics' : 'metrics';
       const target = `${href}${path}`;
       const { res, deadline } = await send('GET', path, signal);
       if (res.statusCode !== 200) {
         const body = await answerText('GET', path, res, deadline);
-        throw new GatewayError(
-          describeListingStatus(target, res.statusCode, res.headers, body, mode),
-        );
+        const message = describeListingStatus(target, res.statusCode, res.headers, body, mode);
+        if (mode === 'text' && res.statusCode === 500) {
+          throw new TextPageError(message, `GET ${target} answered 500`);
+        }
+        throw new GatewayError(message);
       }
       // undici gives an array when the header is repeated: readDateHeader refuses that.
       const date = readDateHeader(res.headers.date);

@@ -31,7 +31,7 @@ export const DEFAULTS = {
   // send: 2m leaves room for a loaded gateway, and still ends a stuck request within minutes.
   timeout: '2m',
   logLevel: 'info' as LogLevel,
-  listing: 'json' as ListingMode,
+  listing: 'auto' as ListingMode,
   maxDeletes: 10_000,
   maxDeleteRatio: 0.5,
   // README, Guards: below every TTL a daily batch is swept with, above a `2m`-for-`2h` typo.
@@ -337,7 +337,7 @@ export function resolveConfig(
   const archiveFile = scalar('--archive-file', 'archiveFile', flags.archiveFile, v.nonEmpty);
   if (sweeping && archiveFile && listing?.value === 'text') {
     problems.push(
-      `${archiveFile.from} needs --listing json: the text listing carries push times only, not the metrics to archive`,
+      `${archiveFile.from} needs --listing json or auto (the default): the text listing carries push times only, not the metrics to archive`,
     );
   }
 

@@ -85,6 +85,8 @@ function jsonHead(run: RunResult) {
         ? {
             now: isoOrNull(g.report.nowMs),
             clockSource: g.report.clockSource,
+            ...(g.report.listing ? { listing: g.report.listing } : {}),
+            ...(g.report.listingFallback ? { listingFallback: g.report.listingFallback } : {}),
             ...(g.report.guard ? { guard: g.report.guard } : {}),
             ...(g.report.poisoned ? { poisoned: g.report.poisoned } : {}),
             summary: g.report.summary,

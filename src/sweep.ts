@@ -4,7 +4,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Archive } from './archive.ts';
-import { BARRIER_PATH, type GatewayClient, type Listing, type Probe } from './client.ts';
+import {
+  BARRIER_PATH,
+  type GatewayClient,
+  type Listing,
+  type ListingFormat,
+  type ListingMode,
+  type Probe,
+  TextPageError,
+} from './client.ts';
 import { type ClockSource, DEFAULT_MAX_CLOCK_SKEW_MS, decideClock } from './clock.ts';
 import { mapLimit } from './concurrency.ts';
 import { DuplicateKeys } from './duplicate-keys.ts';
@@ -53,6 +61,8 @@ export interface SweepOptions extends Rules {
   readonly ownExcludes?: readonly Selector[];
   /** --keep-latest/--per; rules may carry their own (families.ts). */
   readonly keepLatest?: KeepPolicy;
+  /** Which listing every listing of the sweep reads (see chooseListing). Default `json`. */
+  readonly listing?: ListingMode;
 }
 
 export interface SweepHooks {
@@ -125,6 +135,9 @@ export interface SweepReport {
   readonly gateway: string;
   readonly nowMs: number;
   readonly clockSource: ClockSource;
+  /** The listing every listing of this sweep read, and why `auto` chose JSON, if it did. */
+  readonly listing?: ListingFormat;
+  readonly listingFallback?: string;
   readonly ttlMs: number;
   /** Why a guard stopped (or, in a dry run, would stop) the deletes. */
   readonly guard?: string;
@@ -145,6 +158,8 @@ interface SweepRun {
   readonly localNow: () => number;
   /** The clock of a listing (see clockKeeper). */
   readonly clockOf: (listing: Listing) => { nowMs: number; clockSource: ClockSource };
+  /** What the first listing ended up reading: the re-check and confirmation read the same. */
+  readonly format: ListingFormat;
   /** Runs before each DELETE; throwing keeps the group (the archive). */
   readonly beforeDelete?: (t: TrackedGroup) => void;
 }
@@ -174,50 +189,30 @@ async function sweepFolded(
   const localNow = hooks.localNow ?? Date.now;
   const stopping = () => hooks.stop?.aborted === true;
 
-  // The plan is built group by group as the listing streams in; only notable groups are kept.
-  const first = await client.list(hooks.stop);
   const clockOf = clockKeeper(client.baseUrl, localNow, options, log);
-  const { nowMs, clockSource } = clockOf(first);
-  const keys = new DuplicateKeys();
-  // Only notable groups are kept, compactly: at 100k stale groups this is most of the memory.
-  const results: TrackedGroup[] = [];
-  let scanned = 0;
-  let quietlyKept = 0;
-  let excluded = 0;
-  let unselected = 0;
-  const own = new Set(options.ownExcludes ?? []);
-  const use = new MatcherUse(
-    watchedMatchers(
-      options.selectors,
-      options.excludes.filter((s) => !own.has(s)),
-      options.ttlRules ?? [],
-    ),
-  );
-  let ranker = retentionInUse(options) ? new FamilyRanker(options) : undefined;
-  const listStarted = performance.now();
-  for await (const group of first.groups) {
-    if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
-    scanned++;
-    if (scanned % PROGRESS_EVERY === 0) hooks.onProgress?.({ phase: 'list', done: scanned });
-    const p = planGroup(group, nowMs, options);
-    ranker?.see(p.labels, group, nowMs);
-    use.see(p.labels);
-    if (p.reason === 'excluded') excluded++;
-    else if (p.reason === 'not-selected') unselected++;
-    if (p.ttlNote) log.warn({ group: formatLabels(p.labels), reason: 'declared-ttl' }, p.ttlNote);
-    const t = new TrackedGroup(p, options.dryRun);
-    if (isNotable(t)) {
-      results.push(t);
-      logDecision(t, log);
-    } else quietlyKept++;
+  const choice = chooseListing(options);
+  if (choice.why) log.info({ listing: choice.format }, choice.why);
+  let format = choice.format;
+  let fallback = choice.why;
+  let first: FirstPlan;
+  try {
+    first = await planFirstListing(client, format, clockOf, options, log, hooks);
+  } catch (err) {
+    // Per run: nothing was acted on yet, so the whole plan is made again from the JSON listing.
+    // Never once past the first listing: the re-check and confirmation read what it read.
+    if (!(err instanceof TextPageError) || options.listing !== 'auto' || stopping()) throw err;
+    format = 'json';
+    fallback = `the text page cannot be used (${err.why}), so this run lists with the JSON API`;
+    log.warn({ listing: format }, fallback);
+    first = await planFirstListing(client, format, clockOf, options, log, hooks);
   }
-  logListing(log, first, listStarted);
+  const { nowMs, clockSource, results, scanned, quietlyKept, excluded, unselected, use } = first;
   const unmatched = unmatchedWarning(use.unmatched, scanned);
   if (unmatched) log.warn({}, unmatched);
   const poisoned = await resolveExactKeys(results, options.pages, options.dryRun, log, hooks.stop);
-  if (ranker) keepLatest(results, ranker, 'first');
+  if (first.ranker) keepLatest(results, first.ranker, 'first');
   // The re-check ranks its own listing: this one's families need not wait for it in memory.
-  ranker = undefined;
+  first.ranker = undefined;
   let candidates = results.filter((t) => t.path !== undefined && t.reason !== 'kept-latest');
   log.info(
     {
@@ -252,6 +247,7 @@ async function sweepFolded(
     hooks,
     localNow,
     clockOf,
+    format,
     ...(options.archive
       ? {
           beforeDelete: archiveStep(
@@ -280,6 +276,8 @@ async function sweepFolded(
     gateway: client.baseUrl,
     nowMs,
     clockSource,
+    listing: format,
+    ...(fallback ? { listingFallback: fallback } : {}),
     ttlMs: options.ttlMs,
     ...(guard ? { guard } : {}),
     ...(poisoned ? { poisoned } : {}),
@@ -310,6 +308,87 @@ function keepLatest(
           : `became one of the newest ${family.keep} of its family at re-check (a newer run was deleted or a run was re-pushed)`,
       );
   }
+}
+
+/**
+ * The listing a sweep starts with. `auto` reads the text page, which costs the gateway a fraction
+ * of the JSON listing's memory (README: Scale), except with an archive, which records each group's
+ * metrics: only the JSON listing carries them. `why` says so when `auto` chose JSON.
+ */
+export function chooseListing(options: Pick<SweepOptions, 'listing' | 'archive'>): {
+  format: ListingFormat;
+  why?: string;
+} {
+  const mode = options.listing ?? 'json';
+  if (mode !== 'auto') return { format: mode };
+  if (options.archive) {
+    return {
+      format: 'json',
+      why: "listing with the JSON API: --archive-file records each group's metrics, which only it carries",
+    };
+  }
+  return { format: 'text' };
+}
+
+/** The first listing, planned group by group as it streams in; only notable groups are kept. */
+interface FirstPlan {
+  readonly nowMs: number;
+  readonly clockSource: ClockSource;
+  readonly results: TrackedGroup[];
+  readonly scanned: number;
+  readonly quietlyKept: number;
+  readonly excluded: number;
+  readonly unselected: number;
+  readonly use: MatcherUse;
+  /** Ranks families (--keep-latest); dropped once the plan has used it. */
+  ranker: FamilyRanker | undefined;
+}
+
+async function planFirstListing(
+  client: GatewayClient,
+  format: ListingFormat,
+  clockOf: SweepRun['clockOf'],
+  options: SweepOptions,
+  log: Log,
+  hooks: SweepHooks,
+): Promise<FirstPlan> {
+  const first = await client.list(hooks.stop, format);
+  const { nowMs, clockSource } = clockOf(first);
+  const keys = new DuplicateKeys();
+  // Only notable groups are kept, compactly: at 100k stale groups this is most of the memory.
+  const results: TrackedGroup[] = [];
+  let scanned = 0;
+  let quietlyKept = 0;
+  let excluded = 0;
+  let unselected = 0;
+  const own = new Set(options.ownExcludes ?? []);
+  const use = new MatcherUse(
+    watchedMatchers(
+      options.selectors,
+      options.excludes.filter((s) => !own.has(s)),
+      options.ttlRules ?? [],
+    ),
+  );
+  const ranker = retentionInUse(options) ? new FamilyRanker(options) : undefined;
+  const listStarted = performance.now();
+  for await (const group of first.groups) {
+    if (group.labels && keys.seen(group.labels)) throw listedTwice(client.baseUrl, group.labels);
+    scanned++;
+    if (scanned % PROGRESS_EVERY === 0) hooks.onProgress?.({ phase: 'list', done: scanned });
+    const p = planGroup(group, nowMs, options);
+    ranker?.see(p.labels, group, nowMs);
+    use.see(p.labels);
+    if (p.reason === 'excluded') excluded++;
+    else if (p.reason === 'not-selected') unselected++;
+    if (p.ttlNote) log.warn({ group: formatLabels(p.labels), reason: 'declared-ttl' }, p.ttlNote);
+    const t = new TrackedGroup(p, options.dryRun);
+    if (isNotable(t)) {
+      results.push(t);
+      logDecision(t, log);
+    } else quietlyKept++;
+  }
+  logListing(log, first, listStarted);
+  return { nowMs, clockSource, results, scanned, quietlyKept, excluded, unselected, use, ranker };
 }
 
 function logListing(log: Log, listing: Listing, started: number): void {
@@ -455,7 +534,7 @@ async function streamCandidates(
   const { client, log } = run;
   const started = performance.now();
   // Ask first, index while the gateway builds its answer (seconds on a big store).
-  const answer = client.list(run.hooks.stop);
+  const answer = client.list(run.hooks.stop, run.format);
   const index = candidateIndex(wanted, (t) => t.matchKey);
   const listing = await answer;
   onListing?.(listing);

@@ -65,7 +65,9 @@ describe('the clock, against a real gateway', () => {
       const headers: Record<string, string | string[]> = {
         'content-type': String(upstream.headers['content-type'] ?? 'text/plain'),
       };
-      const rewritten = path.endsWith('/api/v1/metrics') ? dates(new Date(realDate)) : [realDate];
+      // Either listing: the text page (the default) or the JSON API.
+      const listing = method === 'GET' && (path === '/metrics' || path === '/api/v1/metrics');
+      const rewritten = listing ? dates(new Date(realDate)) : [realDate];
       if (rewritten.length > 0) headers.date = rewritten;
       res.writeHead(upstream.status, headers).end(upstream.body);
     });

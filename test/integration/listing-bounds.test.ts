@@ -120,7 +120,9 @@ describe('--timeout bounds the whole request', () => {
     await withFake(
       (_req, res) => endless(res, `${ENVELOPE}${jsonGroup('stale')}`, () => ' ', 300),
       async (fake) => {
-        const result = await runBounded(['--url', fake.url, '--ttl', '1h', '--timeout', '2s']);
+        const result = await runBounded([
+          ...['--url', fake.url, '--ttl', '1h', '--timeout', '2s', '--listing', 'json'],
+        ]);
         assertFailedListing(
           result,
           /GET http:\/\/127\.0\.0\.1:\d+\/api\/v1\/metrics timed out after 2s \(raise --timeout/,
@@ -174,7 +176,7 @@ describe('caps on the listing', () => {
   }> = [
     {
       name: 'one endless JSON string',
-      args: [],
+      args: ['--listing', 'json'],
       respond: (res) =>
         endless(res, `${ENVELOPE}${jsonGroup('a')},{"labels":{"job":"`, () => A_MIB),
       error:
@@ -182,7 +184,7 @@ describe('caps on the listing', () => {
     },
     {
       name: 'an endless group',
-      args: [],
+      args: ['--listing', 'json'],
       respond: (res) =>
         endless(
           res,
@@ -193,20 +195,20 @@ describe('caps on the listing', () => {
     },
     {
       name: 'a group with endless members',
-      args: [],
+      args: ['--listing', 'json'],
       respond: (res) =>
         endless(res, `${ENVELOPE}{"labels":{"job":"big"}`, () => ',"a":1'.repeat(4096)),
       error: /a group in the listing from \S+ is larger than --max-group-bytes 16MiB/,
     },
     {
       name: 'endless whitespace inside a group',
-      args: ['--max-group-bytes', '1MiB'],
+      args: ['--listing', 'json', '--max-group-bytes', '1MiB'],
       respond: (res) => endless(res, `${ENVELOPE}{"labels":`, () => Buffer.alloc(65536, ' ')),
       error: /larger than --max-group-bytes 1MiB/,
     },
     {
       name: 'endless tiny groups past --max-groups',
-      args: ['--max-groups', '50000'],
+      args: ['--listing', 'json', '--max-groups', '50000'],
       respond: (res) => {
         let n = 0;
         return endless(res, ENVELOPE, () => `${jsonGroup(`g${n++}`)},`);
@@ -216,7 +218,7 @@ describe('caps on the listing', () => {
     },
     {
       name: 'endless groups past --max-listing-bytes',
-      args: ['--max-listing-bytes', '1MiB'],
+      args: ['--listing', 'json', '--max-listing-bytes', '1MiB'],
       respond: (res) => {
         let n = 0;
         return endless(res, ENVELOPE, () => `${jsonGroup(`g${n++}`)},`);
@@ -312,7 +314,7 @@ describe('schedule mode', () => {
       },
       async (fake) => {
         const cli = startCli([
-          ...['--url', fake.url, '--ttl', '1h', '--timeout', '4s'],
+          ...['--url', fake.url, '--ttl', '1h', '--timeout', '4s', '--listing', 'json'],
           ...['--schedule', '* * * * * *', '--listen', '127.0.0.1:0'],
         ]);
         let stderr = '';

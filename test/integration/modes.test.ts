@@ -35,6 +35,9 @@ before(async () => {
 
 after(() => gw?.stop());
 
+// The hidden keys are a JSON-listing matter: the tests that count them read that listing.
+const JSON_LISTING = ['--listing', 'json'];
+
 // The harness reads a hidden key from push_time_seconds' series, which adds instance="".
 const hiddenAmbiguousAsListed: Labels = { ...hiddenAmbiguous, instance: '' };
 const all = () => [
@@ -53,7 +56,10 @@ const refresh = async () => assert.equal(await gw.push(fresh), 200);
 
 test('--dry-run reports what it would delete and deletes nothing', async () => {
   await refresh();
-  const result = await runCli(['--url', gw.url, '--ttl', '2s', '--dry-run', '--output', 'json']);
+  const result = await runCli([
+    ...['--url', gw.url, '--ttl', '2s', '--dry-run', '--output', 'json'],
+    ...JSON_LISTING,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const doc = jsonOf(result);
   assert.equal(doc.dryRun, true);
@@ -65,7 +71,7 @@ test('--dry-run reports what it would delete and deletes nothing', async () => {
 
 test('--check exits 3 when something is stale, deleting nothing', async () => {
   await refresh();
-  const result = await runCli(['--url', gw.url, '--ttl', '2s', '--check']);
+  const result = await runCli(['--url', gw.url, '--ttl', '2s', '--check', ...JSON_LISTING]);
   assert.equal(result.code, 3, result.stderr);
   assert.match(result.stdout, /^check: scanned 8, stale 7, would delete 6/m);
   assert.deepEqual(keySet(await gw.keys()), keySet(all()));
@@ -123,7 +129,15 @@ test('--selector and --exclude limit the sweep', async () => {
 
 test('a full sweep deletes phantoms and recoverable hidden keys, and skips the ambiguous one', async () => {
   await refresh();
-  const result = await runCli(['--url', gw.url, '--ttl', '2s', '--output', 'json']);
+  const result = await runCli([
+    '--url',
+    gw.url,
+    '--ttl',
+    '2s',
+    '--output',
+    'json',
+    ...JSON_LISTING,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const doc = jsonOf(result);
   const byJob = new Map(doc.groups.map((g) => [g.labels.job, g]));

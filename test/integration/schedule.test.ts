@@ -139,7 +139,7 @@ test('a slow sweep skips ticks and never overlaps; SIGINT also exits 0', async (
   const proxy = await startServer(async (req, res) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    const isListing = method === 'GET' && path === '/api/v1/metrics';
+    const isListing = method === 'GET' && (path === '/metrics' || path === '/api/v1/metrics');
     if (isListing) {
       listings++;
       active++;

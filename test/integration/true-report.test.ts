@@ -16,6 +16,9 @@ before(async () => {
 });
 after(() => gw?.stop());
 
+/** Either listing: the text page (the default) or the JSON API. */
+const isListing = (path: string) => path === '/metrics' || path === '/api/v1/metrics';
+
 function errorLines(result: CliResult): string[] {
   return result.stderr.split('\n').filter((l) => l.startsWith('pgsweep: error:'));
 }
@@ -34,7 +37,7 @@ test('SIGTERM after the DELETE was accepted, before it was confirmed: reported s
   const proxy = await startServer(async (req, res) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    if (method === 'GET' && path === '/api/v1/metrics' && ++listings === 3) {
+    if (method === 'GET' && isListing(path) && ++listings === 3) {
       cli?.child.kill('SIGTERM');
       await released;
       res.destroy();
@@ -111,7 +114,7 @@ test('SIGTERM during the re-check listing: nothing sent, every candidate kept/in
   const proxy = await startServer(async (req, res) => {
     const method = req.method ?? 'GET';
     const path = req.url ?? '/';
-    if (method === 'GET' && path === '/api/v1/metrics' && ++listings === 2) {
+    if (method === 'GET' && isListing(path) && ++listings === 2) {
       cli?.child.kill('SIGTERM');
       await released;
       res.destroy();
@@ -162,7 +165,7 @@ test('--output json with the only gateway unreachable: one JSON document with ok
   assert.equal(errors.length, 1, result.stderr);
   assert.match(
     errors[0] ?? '',
-    /^pgsweep: error: GET http:\/\/127\.0\.0\.1:1\/api\/v1\/metrics failed: connection refused/,
+    /^pgsweep: error: GET http:\/\/127\.0\.0\.1:1\/(?:api\/v1\/)?metrics failed: connection refused/,
   );
 });
 
