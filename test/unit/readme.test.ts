@@ -10,7 +10,7 @@ test('the README config file example is valid', () => {
   assert.ok(block?.[1], 'README has a yaml block under "Config file"');
   const config = parseConfigFile(block[1], 'README.md');
   assert.equal(config.values.url?.length, 2);
-  assert.equal(config.values.rules?.length, 2);
+  assert.equal(config.values.rule?.length, 2);
   assert.equal(config.values.maxDeleteRatio, 0.3);
 });
 
