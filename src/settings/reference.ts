@@ -13,7 +13,8 @@ export function referenceTable(): string {
     const s = SETTINGS[key];
     const flag = longFlag(s);
     const fileKey = s.inFile === false ? '-' : negated(s) ? `\`${key}: false\`` : `\`${key}\``;
-    const dflt = s.default === undefined ? '' : `\`${String(s.default)}\``;
+    // A switch is off unless given (--no-recheck too: recheck is on unless it is given).
+    const dflt = s.kind === 'boolean' || s.default === undefined ? '' : `\`${s.default}\``;
     return `| \`${flag}\` | \`${envName(flag)}\` | ${fileKey} | ${dflt} | ${s.doc} |`;
   });
   return [
