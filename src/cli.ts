@@ -6,7 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import { getHeapStatistics } from 'node:v8';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { type Archive, openArchive } from './archive.ts';
 import type { GatewayUrl } from './base-url.ts';
 import { createClient, type GatewayClient, type Probe } from './client.ts';
@@ -14,14 +14,12 @@ import {
   type CommandName,
   type Config,
   configPath,
-  DEFAULTS,
-  envName,
   type FlagValues,
-  LOG_LEVELS,
   resolveConfig,
 } from './config.ts';
 import { parseConfigFile } from './config-file.ts';
 import { type RequestSettings, readSecretFile, requestSettings } from './credentials.ts';
+import { closest } from './did-you-mean.ts';
 import { doctorGateway } from './doctor.ts';
 import { formatDuration } from './duration.ts';
 import { ExitCode, type ExitCodeValue, PgsweepError } from './errors.ts';
@@ -57,268 +55,15 @@ import { runScheduler } from './scheduler.ts';
 import { type MetricsServer, SchedulerMetrics, startMetricsServer } from './scheduler-metrics.ts';
 import { pushGauges, selfExclude } from './self-metrics.ts';
 import { pushSelfMetrics } from './self-metrics-push.ts';
+import { isShared, optionOf, settingsOf } from './settings/options.ts';
+import { longFlag } from './settings/spec.ts';
+import { SETTING_KEYS, SETTINGS } from './settings/table.ts';
 import { type SweepReport, sweep } from './sweep.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
-const collect = (value: string, previous: string[] | undefined): string[] => [
-  ...(previous ?? []),
-  value,
-];
-
 /** After SIGINT/SIGTERM, requests still in flight get this long before they are abandoned. */
 const ABANDON_AFTER_MS = 3000;
-
-function withEnv(flags: string, description: string, extra = ''): Option {
-  const long = flags.split(/[ ,]+/).find((f) => f.startsWith('--')) ?? flags;
-  return new Option(flags, `${description}${extra ? ` ${extra}` : ''} [env: ${envName(long)}]`);
-}
-
-/**
- * Every option, defined once. Each entry builds a fresh Option, so the sweep (the root command)
- * and the subcommands can each add the shared ones.
- */
-const OPTIONS = {
-  url: () =>
-    withEnv(
-      '--url <url>',
-      'Pushgateway base URL, including any route prefix; repeat for several',
-      `(default: ${DEFAULTS.url})`,
-    ).argParser(collect),
-  ttl: () =>
-    withEnv('--ttl <duration>', 'delete groups older than this, e.g. 90m, 2h, 7d (required)'),
-  rule: () =>
-    withEnv(
-      '--rule <matchers=duration>',
-      'per-selector TTL, e.g. \'{job=~"ci_.*"}=30m\'; first match wins; may end in ,keep=<n>,per=<labels>',
-    ).argParser(collect),
-  keepLatest: () =>
-    withEnv(
-      '--keep-latest <n>',
-      'never delete the n newest groups of each family (--per), whatever their age',
-    ),
-  per: () =>
-    withEnv('--per <labels>', 'labels that make a family for --keep-latest, e.g. job,task_id'),
-  ignoreDeclaredTtl: () =>
-    withEnv('--ignore-declared-ttl', 'ignore pgsweep_ttl_seconds gauges that groups push'),
-  dryRun: () => withEnv('--dry-run', 'plan and report, delete nothing'),
-  check: () => withEnv('--check', 'like --dry-run, but exit 3 when any group is stale'),
-  selector: () =>
-    withEnv(
-      '--selector <matchers>',
-      'only consider groups matching, e.g. \'{job=~"etl_.*"}\'; repeatable, OR-ed',
-    ).argParser(collect),
-  exclude: () =>
-    withEnv('--exclude <matchers>', 'never touch groups matching; repeatable').argParser(collect),
-  config: () =>
-    withEnv('--config <file>', 'YAML or JSON file with the same settings (camelCase keys)'),
-  username: () =>
-    withEnv(
-      '--username <name>',
-      'basic auth user; password from --password-file or PGSWEEP_PASSWORD',
-    ),
-  passwordFile: () => withEnv('--password-file <path>', 'file holding the basic auth password'),
-  bearerTokenFile: () =>
-    withEnv('--bearer-token-file <path>', 'file holding a bearer token (or PGSWEEP_BEARER_TOKEN)'),
-  header: () =>
-    withEnv('--header <header>', "extra request header 'Name: value'; repeatable").argParser(
-      collect,
-    ),
-  caFile: () => withEnv('--ca-file <path>', 'PEM CA bundle to verify the gateway certificate'),
-  certFile: () => withEnv('--cert-file <path>', 'PEM client certificate (with --key-file)'),
-  keyFile: () => withEnv('--key-file <path>', 'PEM client key'),
-  insecureSkipVerify: () =>
-    withEnv('--insecure-skip-verify', 'do not verify the gateway certificate (unsafe)'),
-  maxDeletes: () =>
-    withEnv(
-      '--max-deletes <n>',
-      'delete nothing if more than n groups would go; 0 = no limit',
-      `(default: ${DEFAULTS.maxDeletes})`,
-    ),
-  maxDeleteRatio: () =>
-    withEnv(
-      '--max-delete-ratio <fraction>',
-      'delete nothing if the deletes unlike a routine sweep exceed this share of all groups (README: Guards)',
-      `(default: ${DEFAULTS.maxDeleteRatio})`,
-    ),
-  guardMinAge: () =>
-    withEnv(
-      '--guard-min-age <duration>',
-      'deletes of groups pushed less than this long ago count towards --max-delete-ratio; 0 = none',
-      `(default: ${DEFAULTS.guardMinAge})`,
-    ),
-  force: () => withEnv('--force', 'delete even when --max-deletes or --max-delete-ratio trips'),
-  trustLocalClock: () =>
-    withEnv(
-      '--trust-local-clock',
-      "age groups by this machine's clock when the gateway's Date is missing, invalid or off by more than --max-clock-skew",
-    ),
-  maxClockSkew: () =>
-    withEnv(
-      '--max-clock-skew <duration>',
-      "delete nothing if the gateway's Date and this machine's clock differ by more; 0 = trust the gateway",
-      `(default: ${DEFAULTS.maxClockSkew})`,
-    ),
-  output: () =>
-    withEnv(
-      '--output <format>',
-      'result format on stdout: table or json',
-      `(default: ${DEFAULTS.output})`,
-    ),
-  concurrency: () =>
-    withEnv('--concurrency <n>', 'parallel DELETE requests', `(default: ${DEFAULTS.concurrency})`),
-  timeout: () =>
-    withEnv(
-      '--timeout <duration>',
-      'limit on each whole request, body included; also how long to wait for deletes to show',
-      `(default: ${DEFAULTS.timeout})`,
-    ),
-  maxGroupBytes: () =>
-    withEnv(
-      '--max-group-bytes <size>',
-      'fail if one listed group (text listing: one line) is larger, e.g. 64MiB',
-      `(default: ${DEFAULTS.maxGroupBytes})`,
-    ),
-  maxListingBytes: () =>
-    withEnv(
-      '--max-listing-bytes <size>',
-      'fail if the whole listing is larger, e.g. 4GiB',
-      `(default: ${DEFAULTS.maxListingBytes})`,
-    ),
-  maxGroups: () =>
-    withEnv(
-      '--max-groups <n>',
-      'fail if the listing holds more groups',
-      `(default: ${DEFAULTS.maxGroups})`,
-    ),
-  archiveFile: () =>
-    withEnv(
-      '--archive-file <path>',
-      "append each group's last state as a JSON line before deleting it ('-': stdout, report on stderr)",
-    ),
-  listing: () =>
-    withEnv(
-      '--listing <mode>',
-      'read groups from the text page (light on the gateway) or the json API: auto, text or json; auto reads the text page, and json only for --archive-file or when the text page fails',
-      `(default: ${DEFAULTS.listing})`,
-    ),
-  logLevel: () =>
-    withEnv(
-      '--log-level <level>',
-      `stderr log level: ${LOG_LEVELS.join(', ')}`,
-      `(default: ${DEFAULTS.logLevel})`,
-    ),
-  recheck: () =>
-    withEnv(
-      '--no-recheck',
-      'skip the second listing that protects groups re-pushed during the sweep',
-    ),
-  pushMetrics: () =>
-    withEnv(
-      '--push-metrics',
-      'after each sweep, push pgsweep\'s own result to that gateway (job="pgsweep")',
-    ),
-  instance: () =>
-    withEnv('--instance <name>', "instance label of pgsweep's own group (default: this host name)"),
-  schedule: () =>
-    withEnv(
-      '--schedule <cron>',
-      "keep running and sweep on this cron schedule (5 fields, or 6 with seconds), e.g. '*/15 * * * *'",
-    ),
-  timezone: () => withEnv('--timezone <zone>', 'IANA time zone for --schedule (default: UTC)'),
-  listen: () =>
-    withEnv(
-      '--listen <addr>',
-      'with --schedule, serve /metrics and /healthz here, e.g. :9099 or 127.0.0.1:9099',
-    ),
-  // `pgsweep restore` (src/restore*.ts).
-  restoreArchiveFile: () =>
-    withEnv(
-      '--archive-file <path>',
-      'the file of records a sweep wrote with --archive-file (required)',
-    ),
-  restoreDryRun: () => withEnv('--dry-run', 'report what would be restored, push nothing'),
-  restoreConcurrency: () =>
-    withEnv('--concurrency <n>', 'parallel PUT requests', `(default: ${DEFAULTS.concurrency})`),
-  overwrite: () =>
-    withEnv('--overwrite', 'also replace groups the gateway holds again (pushed since the sweep)'),
-  fromGateway: () =>
-    withEnv(
-      '--from-gateway <url>',
-      'restore the records archived from this gateway to the one --url',
-    ),
-  fix: () =>
-    withEnv(
-      '--fix',
-      'delete the groups named as the cause, at once and regardless of age, then check again',
-    ),
-} as const satisfies Record<string, () => Option>;
-
-type OptionName = keyof typeof OPTIONS;
-
-/** The sweep's options, in help order. */
-const SWEEP_OPTIONS: readonly OptionName[] = [
-  'url',
-  'ttl',
-  'rule',
-  'keepLatest',
-  'per',
-  'ignoreDeclaredTtl',
-  'dryRun',
-  'check',
-  'selector',
-  'exclude',
-  'config',
-  'username',
-  'passwordFile',
-  'bearerTokenFile',
-  'header',
-  'caFile',
-  'certFile',
-  'keyFile',
-  'insecureSkipVerify',
-  'maxDeletes',
-  'maxDeleteRatio',
-  'guardMinAge',
-  'force',
-  'trustLocalClock',
-  'maxClockSkew',
-  'output',
-  'concurrency',
-  'timeout',
-  'maxGroupBytes',
-  'maxListingBytes',
-  'maxGroups',
-  'listing',
-  'archiveFile',
-  'logLevel',
-  'recheck',
-  'pushMetrics',
-  'instance',
-  'schedule',
-  'timezone',
-  'listen',
-];
-
-/** Connection and output options every command takes (flags, env and config file alike). */
-const SHARED_OPTIONS: ReadonlySet<OptionName> = new Set([
-  'url',
-  'config',
-  'username',
-  'passwordFile',
-  'bearerTokenFile',
-  'header',
-  'caFile',
-  'certFile',
-  'keyFile',
-  'insecureSkipVerify',
-  'output',
-  'timeout',
-  'maxGroupBytes',
-  'maxListingBytes',
-  'maxGroups',
-  'logLevel',
-]);
 
 const FOOTER = `
 Secrets: PGSWEEP_PASSWORD and PGSWEEP_BEARER_TOKEN, or the *-file flags; never
@@ -396,13 +141,8 @@ export interface Chosen {
   readonly flags: FlagValues;
 }
 
-/** Commander option key (camelCase attribute name) of each option, e.g. `recheck` for --no-recheck. */
-function attributeOf(name: OptionName): string {
-  return OPTIONS[name]().attributeName();
-}
-
-function addOptions(cmd: Command, names: readonly OptionName[]): Command {
-  for (const name of names) cmd.addOption(OPTIONS[name]());
+function addOptions(cmd: Command, command: CommandName): Command {
+  for (const name of settingsOf(command)) cmd.addOption(optionOf(name, command));
   return cmd;
 }
 
@@ -414,24 +154,6 @@ function cliValues(cmd: Command): Record<string, unknown> {
     if (cmd.getOptionValueSource(key) === 'cli') out[key] = opts[key];
   }
   return out;
-}
-
-/** Tiny edit distance, for "did you mean inspect?" on a mistyped command. */
-function closeTo(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 2) return false;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(
-        (prev[j] ?? 0) + 1,
-        (row[j - 1] ?? 0) + 1,
-        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    prev = row;
-  }
-  return (prev[b.length] ?? 99) <= 2;
 }
 
 export function buildProgram(): { program: Command; chosen: () => Chosen | undefined } {
@@ -450,7 +172,9 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
     .showSuggestionAfterError(true)
     .exitOverride();
   const sweepOnly = new Set(
-    SWEEP_OPTIONS.filter((n) => !SHARED_OPTIONS.has(n)).map((n) => OPTIONS[n]().long),
+    settingsOf('sweep')
+      .filter((n) => !isShared(n))
+      .map((n) => longFlag(SETTINGS[n])),
   );
   const usageErrors = (cmd: Command, name: string) =>
     cmd.configureOutput({
@@ -468,39 +192,26 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
       },
     });
   usageErrors(program, 'pgsweep');
-  addOptions(program, SWEEP_OPTIONS).addHelpText('after', EXAMPLES);
+  addOptions(program, 'sweep').addHelpText('after', EXAMPLES);
 
-  const shared = SWEEP_OPTIONS.filter((n) => SHARED_OPTIONS.has(n));
   const subcommands: Array<{
     name: 'inspect' | 'doctor' | 'restore';
     description: string;
-    extra: OptionName[];
     help: string;
   }> = [
     {
       name: 'inspect',
       description: 'report what the gateway holds: why is it big? (read-only)',
-      extra: ['per'],
       help: INSPECT_EXAMPLES,
     },
     {
       name: 'doctor',
       description: 'find the states that break a gateway for everyone; --fix repairs them',
-      extra: ['fix'],
       help: DOCTOR_EXAMPLES,
     },
     {
       name: 'restore',
       description: 'push groups archived with --archive-file back to their exact keys',
-      extra: [
-        'restoreArchiveFile',
-        'restoreDryRun',
-        'selector',
-        'exclude',
-        'overwrite',
-        'fromGateway',
-        'restoreConcurrency',
-      ],
       help: RESTORE_EXAMPLES,
     },
   ];
@@ -510,13 +221,14 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
       .description(sub.description)
       .helpOption('-h, --help', 'show this help');
     usageErrors(cmd, `pgsweep ${sub.name}`);
-    addOptions(cmd, [...sub.extra, ...shared]).addHelpText('after', sub.help);
+    addOptions(cmd, sub.name).addHelpText('after', sub.help);
     cmd.action(() => {
       // Options given before the command name were parsed by the root: keep the shared ones.
       const before = cliValues(program);
       for (const key of Object.keys(before)) {
-        const name = SWEEP_OPTIONS.find((n) => attributeOf(n) === key);
-        if (name && SHARED_OPTIONS.has(name)) continue;
+        // Table keys are commander's attribute names (`recheck` for --no-recheck).
+        const name = SETTING_KEYS.find((n) => n === key);
+        if (name && isShared(name)) continue;
         const flag = program.options.find((o) => o.attributeName() === key)?.long ?? key;
         cmd.error(`error: option '${flag}' is for the sweep; pgsweep ${sub.name} does not take it`);
       }
@@ -550,7 +262,7 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
     const [extra] = program.args;
     if (extra !== undefined) {
       const names = subcommands.map((s) => s.name);
-      const near = names.find((n) => closeTo(extra, n));
+      const near = closest(extra, names);
       program.error(
         `error: too many arguments: '${extra}' is not a command (commands: ${names.join(', ')})${near ? `. Did you mean ${near}?` : ''}`,
       );

@@ -1,118 +1,41 @@
 /**
- * `--config <file>`: YAML or JSON holding the same settings as the flags, in camelCase.
- * One schema checks shape and meaning, and every problem is reported with its line.
+ * `--config <file>`: YAML or JSON holding the same settings as the flags, keyed by the flag names
+ * in camelCase. The schema comes from the settings table (src/settings/file-schema.ts); every
+ * problem is reported with its line.
  * Pure: takes the file's text, returns typed values or throws one UsageError listing all problems.
  */
 import type { z } from 'zod';
-import { LISTING_MODES } from './client.ts';
+import { closest } from './did-you-mean.ts';
 import { UsageError } from './errors.ts';
 import { yamlModule, zodModule } from './lazy-require.ts';
-import { operateFileSchema } from './operate-config.ts';
-import { OUTPUT_FORMATS } from './output.ts';
-import * as v from './validate.ts';
+import { buildFileSchema } from './settings/file-schema.ts';
+import type { FileValues } from './settings/resolve.ts';
+import { OLD_FILE_KEYS, SETTING_KEYS, SETTINGS } from './settings/table.ts';
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/** The file's schema; built on first use, so runs without a config file never load zod. */
-function buildFileSchema(zod: typeof z) {
-  /** A string checked by one of the shared validators. */
-  const checked = <T>(validate: (text: string) => v.Result<T>) =>
-    zod.string().transform((text, ctx): T => {
-      const result = validate(text);
-      if (result.ok) return result.value;
-      ctx.addIssue({ code: 'custom', message: result.error, input: text });
-      return zod.NEVER;
-    });
-
-  const ruleObject = zod
-    .strictObject({
-      selector: zod.string(),
-      ttl: zod.string(),
-      keep: zod.number().int().optional(),
-      per: zod.union([zod.string(), zod.array(zod.string())]).optional(),
-    })
-    .transform((r, ctx): v.TtlRule => {
-      const result = v.ruleOf(r.selector, r.ttl, undefined, { keep: r.keep, per: r.per });
-      if (result.ok) return result.value;
-      ctx.addIssue({ code: 'custom', message: result.error, input: r });
-      return zod.NEVER;
-    });
-
-  const labelList = (names: string[], ctx: z.RefinementCtx): string[] => {
-    const result = v.labelNames(names);
-    if (result.ok) return result.value;
-    ctx.addIssue({ code: 'custom', message: result.error, input: names });
-    return zod.NEVER;
-  };
-
-  return zod.strictObject({
-    // One URL or a list; normalised to a list before checking so errors keep their reason.
-    url: zod
-      .preprocess((u) => (typeof u === 'string' ? [u] : u), zod.array(checked(v.url)).min(1))
-      .optional(),
-    ttl: checked(v.positiveDuration).optional(),
-    dryRun: zod.boolean().optional(),
-    check: zod.boolean().optional(),
-    selectors: zod.array(checked(v.selector)).optional(),
-    excludes: zod.array(checked(v.selector)).optional(),
-    rules: zod.array(zod.union([checked(v.rule), ruleObject])).optional(),
-    keepLatest: zod.number().int().min(1).max(v.MAX_KEEP_LATEST).optional(),
-    // `job,task_id` or a list of label names.
-    per: zod
-      .union([checked(v.labelNames), zod.array(zod.string()).transform(labelList)])
-      .optional(),
-    output: zod.enum(OUTPUT_FORMATS).optional(),
-    concurrency: zod.number().int().min(1).max(256).optional(),
-    timeout: checked(v.positiveDuration).optional(),
-    // A size with a unit ("16MiB") or a number of bytes.
-    maxGroupBytes: zod.union([zod.number().int().positive(), checked(v.byteSize)]).optional(),
-    maxListingBytes: zod.union([zod.number().int().positive(), checked(v.byteSize)]).optional(),
-    maxGroups: zod.number().int().min(1).optional(),
-    logLevel: zod.enum(LOG_LEVELS).optional(),
-    listing: zod.enum(LISTING_MODES).optional(),
-    archiveFile: checked(v.nonEmpty).optional(),
-    recheck: zod.boolean().optional(),
-    username: checked(v.nonEmpty).optional(),
-    passwordFile: checked(v.nonEmpty).optional(),
-    bearerTokenFile: checked(v.nonEmpty).optional(),
-    headers: zod
-      .record(zod.string(), zod.string())
-      .transform((record, ctx) => {
-        const out: Array<[string, string]> = [];
-        for (const [name, value] of Object.entries(record)) {
-          const result = v.headerOf(name, value);
-          if (result.ok) out.push(result.value);
-          else ctx.addIssue({ code: 'custom', message: result.error, path: [name], input: value });
-        }
-        return out;
-      })
-      .optional(),
-    caFile: checked(v.nonEmpty).optional(),
-    certFile: checked(v.nonEmpty).optional(),
-    keyFile: checked(v.nonEmpty).optional(),
-    insecureSkipVerify: zod.boolean().optional(),
-    ignoreDeclaredTtl: zod.boolean().optional(),
-    maxDeletes: zod.number().int().min(0).optional(),
-    maxDeleteRatio: zod.number().gt(0).max(1).optional(),
-    guardMinAge: checked(v.duration).optional(),
-    force: zod.boolean().optional(),
-    trustLocalClock: zod.boolean().optional(),
-    maxClockSkew: checked(v.duration).optional(),
-    // --push-metrics, --instance, --schedule, --timezone, --listen (operate-config.ts checks them).
-    ...operateFileSchema(zod),
-  });
-}
+export type { FileValues };
 
 let fileSchema: ReturnType<typeof buildFileSchema> | undefined;
-
-export type FileValues = z.output<ReturnType<typeof buildFileSchema>>;
 
 export interface ConfigFile {
   readonly path: string;
   readonly values: FileValues;
   /** `pgsweep.yaml:12 (rules[1])` for a setting's position, used in later error messages. */
   where(key: string): string;
+  /** Accepted but outdated: old key names. */
+  readonly warnings: readonly string[];
+}
+
+const FILE_KEYS = SETTING_KEYS.filter((k) => SETTINGS[k].inFile !== false);
+
+/** `dry-run`, `dry_run` -> `dryRun`. */
+const camel = (key: string) =>
+  key.replace(/[-_]+([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** The hint after an unknown key: the key meant, if one is close. */
+function hintFor(key: string): string {
+  const near = FILE_KEYS.find((k) => k === camel(key)) ?? closest(key, FILE_KEYS);
+  const rule = 'settings are the flag names in camelCase, e.g. dryRun';
+  return near ? `did you mean ${near}? (${rule})` : `(${rule})`;
 }
 
 /** pgsweep's settings nest three deep at most (rules[0].selector); anything far deeper is hostile. */
@@ -220,11 +143,38 @@ export function parseConfigFile(text: string, path: string): ConfigFile {
       .map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i === 0 ? '' : '.'}${String(k)}`))
       .join('');
 
+  // Old key names (selectors, rules ...) are renamed before checking, with a warning.
+  const renamed = new Map<string, string>();
+  const warnings: string[] = [];
+  const oldProblems: string[] = [];
+  if (typeof data === 'object' && data !== null && !Array.isArray(data)) {
+    const record = data as Record<string, unknown>;
+    for (const [old, key] of Object.entries(OLD_FILE_KEYS)) {
+      if (!Object.hasOwn(record, old)) continue;
+      const at = `${path}${lineOf(locate([], old))}`;
+      if (Object.hasOwn(record, key)) {
+        oldProblems.push(`${at}: "${old}" is the old name of "${key}": give only ${key}`);
+        continue;
+      }
+      record[key] = record[old];
+      delete record[old];
+      renamed.set(key, old);
+      warnings.push(
+        `${at}: "${old}" is deprecated, write "${key}" (settings are the flag names); the old name stops working in the next release`,
+      );
+    }
+  }
+  /** The key as written in the file. */
+  const written = (keys: readonly PropertyKey[]): PropertyKey[] =>
+    keys.length > 0 && typeof keys[0] === 'string' && renamed.has(keys[0])
+      ? [renamed.get(keys[0]) ?? keys[0], ...keys.slice(1)]
+      : [...keys];
+
   fileSchema ??= buildFileSchema(zodModule().z);
   const parsed = fileSchema.safeParse(data);
   if (!parsed.success) {
     const describe = (issue: z.core.$ZodIssue, base: readonly PropertyKey[] = []): string[] => {
-      const at = [...base, ...issue.path];
+      const at = written([...base, ...issue.path]);
       if (issue.code === 'invalid_union') {
         // Report the branch that got furthest (not just "Invalid input"): one whose issues
         // are about content rather than the value's type.
@@ -237,22 +187,31 @@ export function parseConfigFile(text: string, path: string): ConfigFile {
       if (issue.code === 'unrecognized_keys') {
         return issue.keys.map(
           (k) =>
-            `${path}${lineOf(locate(at, k))}: unknown setting "${label([...at, k])}" (settings use the flag names in camelCase, e.g. dryRun)`,
+            `${path}${lineOf(locate(at, k))}: unknown setting "${label([...at, k])}"${at.length === 0 ? `: ${hintFor(k)}` : ''}`,
         );
       }
       return [
         `${path}${lineOf(locate(at))}: ${at.length === 0 ? 'the file' : label(at)}: ${issue.message}`,
       ];
     };
-    const problems = parsed.error.issues.flatMap((issue) => describe(issue));
+    const problems = [...oldProblems, ...parsed.error.issues.flatMap((issue) => describe(issue))];
     const count = problems.length;
     throw new UsageError(
       `config file has ${count} problem${count === 1 ? '' : 's'}: ${listProblems(problems)}`,
     );
   }
+  if (oldProblems.length > 0) {
+    throw new UsageError(
+      `config file has ${oldProblems.length} problem${oldProblems.length === 1 ? '' : 's'}: ${listProblems(oldProblems)}`,
+    );
+  }
   return {
     path,
-    values: parsed.data,
-    where: (key) => `${path}${lineOf(locate([key]))} (${key})`,
+    values: parsed.data as FileValues,
+    where: (key) => {
+      const [k] = written([key]);
+      return `${path}${lineOf(locate([k as string]))} (${String(k)})`;
+    },
+    warnings,
   };
 }

@@ -1,12 +1,11 @@
 /**
  * Settings for operating pgsweep as a service: --push-metrics/--instance, --schedule/--timezone and
- * --listen. Resolved like every other setting (flag, then PGSWEEP_* variable, then config file);
- * pure: problems and warnings are appended to the caller's lists, nothing is printed.
+ * --listen. Picked like every other setting (src/settings/); the checks that span them are here.
+ * Pure: problems are appended to the caller's list, nothing is printed.
  */
 import { hostname } from 'node:os';
-import type { z } from 'zod';
 import { cronParserModule } from './lazy-require.ts';
-import { boolean } from './validate.ts';
+import type { Picked } from './settings/resolve.ts';
 
 export interface ListenAddress {
   /** undefined: every interface (`:9099`). */
@@ -28,35 +27,6 @@ export interface OperateConfig {
   readonly schedule: ScheduleConfig | undefined;
   readonly listen: ListenAddress | undefined;
 }
-
-export interface OperateFlags {
-  pushMetrics?: boolean;
-  instance?: string;
-  schedule?: string;
-  timezone?: string;
-  listen?: string;
-}
-
-export interface OperateFileValues {
-  pushMetrics?: boolean | undefined;
-  instance?: string | undefined;
-  schedule?: string | undefined;
-  timezone?: string | undefined;
-  listen?: string | undefined;
-}
-
-/** The config file keys, added to the file schema (built only when a config file is read). */
-export function operateFileSchema(zod: typeof z) {
-  return {
-    pushMetrics: zod.boolean().optional(),
-    instance: zod.string().min(1).optional(),
-    schedule: zod.string().min(1).optional(),
-    timezone: zod.string().min(1).optional(),
-    listen: zod.string().min(1).optional(),
-  };
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 export const OPERATE_DEFAULTS: OperateConfig = {
   pushMetrics: false,
@@ -121,49 +91,25 @@ export function parseListen(
   return { ok: true, value: { host, port, text: text.trim() } };
 }
 
+/** The operate settings as picked by the generic walk (src/settings/resolve.ts). */
+export interface OperatePicked {
+  readonly pushMetrics: boolean;
+  readonly instance: Picked<string> | undefined;
+  readonly schedule: Picked<string> | undefined;
+  readonly timezone: Picked<string> | undefined;
+  readonly listen: Picked<string> | undefined;
+}
+
+/** The checks that span these settings: a schedule in its zone, --listen only with --schedule. */
 export function resolveOperate(
-  flags: OperateFlags,
-  env: Env,
-  file: OperateFileValues,
-  where: (key: string) => string,
+  picked: OperatePicked,
   problems: string[],
   check = false,
   defaultInstance: () => string = hostname,
 ): OperateConfig {
-  const envValue = (name: string): string | undefined => {
-    const raw = env[name];
-    return raw === undefined || raw === '' ? undefined : raw;
-  };
-  const pick = (
-    flag: string,
-    envName: string,
-    key: keyof OperateFileValues,
-    flagValue: string | undefined,
-  ): { value: string; from: string } | undefined => {
-    if (flagValue !== undefined) return { value: flagValue, from: flag };
-    const e = envValue(envName);
-    if (e !== undefined) return { value: e, from: envName };
-    const f = file[key];
-    return typeof f === 'string' ? { value: f, from: where(key) } : undefined;
-  };
+  const { pushMetrics, schedule: cron, timezone: zone, listen: listenPicked } = picked;
+  const instance = picked.instance?.value || defaultInstance();
 
-  let pushMetrics = false;
-  if (flags.pushMetrics !== undefined) pushMetrics = flags.pushMetrics;
-  else if (envValue('PGSWEEP_PUSH_METRICS') !== undefined) {
-    const raw = envValue('PGSWEEP_PUSH_METRICS') ?? '';
-    const parsed = boolean(raw);
-    if (parsed.ok) pushMetrics = parsed.value;
-    else problems.push(`PGSWEEP_PUSH_METRICS=${parsed.error}`);
-  } else pushMetrics = file.pushMetrics ?? false;
-
-  const instancePicked = pick('--instance', 'PGSWEEP_INSTANCE', 'instance', flags.instance);
-  if (instancePicked && instancePicked.value.trim() === '') {
-    problems.push(`${instancePicked.from}: the instance name must not be empty`);
-  }
-  const instance = instancePicked?.value || defaultInstance();
-
-  const cron = pick('--schedule', 'PGSWEEP_SCHEDULE', 'schedule', flags.schedule);
-  const zone = pick('--timezone', 'PGSWEEP_TIMEZONE', 'timezone', flags.timezone);
   let schedule: ScheduleConfig | undefined;
   if (cron) {
     const parsed = parseSchedule(cron.value, zone?.value);
@@ -181,7 +127,6 @@ export function resolveOperate(
     problems.push(`${zone.from} only applies with --schedule`);
   }
 
-  const listenPicked = pick('--listen', 'PGSWEEP_LISTEN', 'listen', flags.listen);
   let listen: ListenAddress | undefined;
   if (listenPicked) {
     const parsed = parseListen(listenPicked.value);

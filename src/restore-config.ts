@@ -1,11 +1,10 @@
 /**
- * Settings only `pgsweep restore` takes: --overwrite and --from-gateway, and its need for
- * --archive-file. Both come from a flag or its PGSWEEP_* variable, never from a config file: a file
- * shared with scheduled sweeps must not make a restore replace live groups or cross gateways.
- * Pure: problems are appended to the caller's list.
+ * The checks only `pgsweep restore` needs: its --archive-file, and --from-gateway's one target.
+ * --overwrite and --from-gateway are settings like any other (settings/table.ts) but never
+ * config-file keys: a file shared with scheduled sweeps must not make a restore replace live
+ * groups or cross gateways. Pure: problems are appended to the caller's list.
  */
 import type { GatewayUrl } from './base-url.ts';
-import { boolean, url } from './validate.ts';
 
 export interface RestoreConfig {
   /** Replace groups the gateway holds again (skipped by default). */
@@ -14,18 +13,13 @@ export interface RestoreConfig {
   readonly fromGateway: string | undefined;
 }
 
-export interface RestoreFlags {
-  overwrite?: boolean;
-  fromGateway?: string;
-}
-
 export const RESTORE_DEFAULTS: RestoreConfig = { overwrite: false, fromGateway: undefined };
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 export function resolveRestore(
-  flags: RestoreFlags,
-  env: Env,
+  given: {
+    readonly overwrite: boolean;
+    readonly fromGateway: { readonly value: GatewayUrl; readonly from: string } | undefined;
+  },
   archiveFile: string | undefined,
   urls: readonly GatewayUrl[],
   problems: string[],
@@ -39,22 +33,10 @@ export function resolveRestore(
       'pgsweep restore reads --archive-file from a file, not from stdin: save the records to a file first',
     );
   }
-  let overwrite = flags.overwrite ?? false;
-  const envOverwrite = env.PGSWEEP_OVERWRITE;
-  if (flags.overwrite === undefined && envOverwrite) {
-    const parsed = boolean(envOverwrite);
-    if (parsed.ok) overwrite = parsed.value;
-    else problems.push(`PGSWEEP_OVERWRITE=${parsed.error}`);
+  const from = given.fromGateway;
+  if (from && urls.length !== 1) {
+    problems.push(`${from.from} restores to one gateway: give exactly one --url with it`);
+    return { overwrite: given.overwrite, fromGateway: undefined };
   }
-  const fromText = flags.fromGateway ?? (env.PGSWEEP_FROM_GATEWAY || undefined);
-  const from = flags.fromGateway !== undefined ? '--from-gateway' : 'PGSWEEP_FROM_GATEWAY';
-  let fromGateway: string | undefined;
-  if (fromText !== undefined) {
-    const parsed = url(fromText);
-    if (!parsed.ok) problems.push(`${from}: ${parsed.error}`);
-    else if (urls.length !== 1) {
-      problems.push(`${from} restores to one gateway: give exactly one --url with it`);
-    } else fromGateway = parsed.value.text;
-  }
-  return { overwrite, fromGateway };
+  return { overwrite: given.overwrite, fromGateway: from?.value.text };
 }

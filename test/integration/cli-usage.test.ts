@@ -41,6 +41,17 @@ const usageErrors: Array<{ args: string[]; env?: Record<string, string>; error: 
     error: /PGSWEEP_DRY_RUN="maybe" is not a boolean/,
   },
   { args: [], env: { PGSWEEP_TTL: 'soon' }, error: /PGSWEEP_TTL: "soon" is not a duration/ },
+  // A misspelt variable used to be ignored, and a real sweep ran.
+  {
+    args: ['--url', 'http://127.0.0.1:9'],
+    env: { PGSWEEP_TTL: '2h', PGSWEEP_DRYRUN: 'true' },
+    error: /unknown environment variable PGSWEEP_DRYRUN: did you mean PGSWEEP_DRY_RUN\?/,
+  },
+  {
+    args: ['inspect', '--url', 'http://127.0.0.1:9'],
+    env: { PGSWEEP_OUTPT: 'json' },
+    error: /unknown environment variable PGSWEEP_OUTPT: did you mean PGSWEEP_OUTPUT\?/,
+  },
 ];
 
 for (const c of usageErrors) {

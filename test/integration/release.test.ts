@@ -306,7 +306,7 @@ test('npm publish --dry-run: clean, offline, and ships what bin/ runs and nothin
     assert.ok(files.includes(f), `${f} is in the package`);
   }
   // Every module dist/ has is the build of a module src/ has: no stale or stray files.
-  const built = readdirSync(join(ROOT, 'src'))
+  const built = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts'))
     .map((f) => `dist/${f.replace(/\.ts$/, '.js')}`);
   for (const f of files) {

@@ -62,7 +62,7 @@ describe('TTL rules and declared TTLs', () => {
       [
         `url: ${gw.url}`,
         'ttl: 36h',
-        'rules:',
+        'rule:',
         `  - '{job="nightly_report"}=36h'`,
         '  - selector: \'{job=~"ci_.*"}\'',
         '    ttl: 1s',

@@ -16,11 +16,11 @@ const FULL_YAML = lines(
   'ttl: 2h', // 2
   'dryRun: true', // 3
   'check: false', // 4
-  'selectors:', // 5
+  'selector:', // 5
   `  - '{job=~"etl_.*"}'`, // 6
-  'excludes:', // 7
+  'exclude:', // 7
   `  - '{env="prod"}'`, // 8
-  'rules:', // 9
+  'rule:', // 9
   `  - '{job="nightly"}=36h'`, // 10
   `  - selector: '{job=~"ci_.*"}'`, // 11
   '    ttl: 30m', // 12
@@ -31,7 +31,7 @@ const FULL_YAML = lines(
   'recheck: false', // 17
   'username: sweeper', // 18
   'passwordFile: /run/secrets/pw', // 19
-  'headers:', // 20
+  'header:', // 20
   '  X-Scope-OrgID: team-a', // 21
   '  X-Other: "b"', // 22
   'caFile: /tls/ca.pem', // 23
@@ -80,14 +80,14 @@ describe('parseConfigFile: YAML', () => {
   });
 
   it('parses selectors and excludes', () => {
-    assert.equal(v.selectors?.length, 1);
-    assert.equal(matchesAny({ job: 'etl_1' }, v.selectors ?? []), true);
-    assert.equal(matchesAny({ job: 'web' }, v.selectors ?? []), false);
-    assert.equal(matchesAny({ env: 'prod' }, v.excludes ?? []), true);
+    assert.equal(v.selector?.length, 1);
+    assert.equal(matchesAny({ job: 'etl_1' }, v.selector ?? []), true);
+    assert.equal(matchesAny({ job: 'web' }, v.selector ?? []), false);
+    assert.equal(matchesAny({ env: 'prod' }, v.exclude ?? []), true);
   });
 
   it('reads rules written as strings and as {selector, ttl} objects, in order', () => {
-    const rules = v.rules ?? [];
+    const rules = v.rule ?? [];
     assert.deepEqual(
       rules.map((r) => r.ttlMs),
       [36 * 3_600_000, 30 * 60_000],
@@ -99,7 +99,7 @@ describe('parseConfigFile: YAML', () => {
   });
 
   it('reads headers as a map of name to value', () => {
-    assert.deepEqual(v.headers, [
+    assert.deepEqual(v.header, [
       ['X-Scope-OrgID', 'team-a'],
       ['X-Other', 'b'],
     ]);
@@ -138,9 +138,9 @@ describe('parseConfigFile: JSON', () => {
   "url": ["http://a:9091", "http://b:9091"],
   "ttl": "90m",
   "dryRun": true,
-  "selectors": ["{job=\\"x\\"}"],
-  "rules": ["{job=\\"a\\"}=1h", {"selector": "{job=\\"b\\"}", "ttl": "2h"}],
-  "headers": {"X-Scope-OrgID": "team-a"},
+  "selector": ["{job=\\"x\\"}"],
+  "rule": ["{job=\\"a\\"}=1h", {"selector": "{job=\\"b\\"}", "ttl": "2h"}],
+  "header": {"X-Scope-OrgID": "team-a"},
   "bearerTokenFile": "/run/secrets/token",
   "maxDeleteRatio": 1,
   "concurrency": 16
@@ -155,12 +155,12 @@ describe('parseConfigFile: JSON', () => {
     );
     assert.equal(v.ttl, 90 * 60_000);
     assert.equal(v.dryRun, true);
-    assert.equal(matchesAny({ job: 'x' }, v.selectors ?? []), true);
+    assert.equal(matchesAny({ job: 'x' }, v.selector ?? []), true);
     assert.deepEqual(
-      v.rules?.map((r) => r.ttlMs),
+      v.rule?.map((r) => r.ttlMs),
       [3_600_000, 7_200_000],
     );
-    assert.deepEqual(v.headers, [['X-Scope-OrgID', 'team-a']]);
+    assert.deepEqual(v.header, [['X-Scope-OrgID', 'team-a']]);
     assert.equal(v.bearerTokenFile, '/run/secrets/token');
     assert.equal(v.maxDeleteRatio, 1);
     assert.equal(v.concurrency, 16);
@@ -195,23 +195,23 @@ describe('parseConfigFile: problems', () => {
     usageError(
       () =>
         parseConfigFile(
-          lines('rules:', `  - selector: '{job="a"}'`, '    ttl: 1h', '    extra: 1'),
+          lines('rule:', `  - selector: '{job="a"}'`, '    ttl: 1h', '    extra: 1'),
           PATH,
         ),
-      /pgsweep\.yaml:4: unknown setting "rules\[0\]\.extra"/,
+      /pgsweep\.yaml:4: unknown setting "rule\[0\]\.extra"/,
     );
   });
 
   it('reports every problem together, each with its location', () => {
     const e = usageError(() =>
       parseConfigFile(
-        lines('url: http://a:9091', 'ttl: soon', 'dryRun: true', 'selectors:', `  - '{job'`),
+        lines('url: http://a:9091', 'ttl: soon', 'dryRun: true', 'selector:', `  - '{job'`),
         PATH,
       ),
     );
     assert.match(e.message, /^config file has 2 problems: /);
     assert.match(e.message, /pgsweep\.yaml:2: ttl: "soon" is not a duration/);
-    assert.match(e.message, /pgsweep\.yaml:5: selectors\[0\]: .*position/);
+    assert.match(e.message, /pgsweep\.yaml:5: selector\[0\]: .*position/);
   });
 
   it('counts each unknown setting as one problem', () => {
@@ -226,7 +226,7 @@ describe('parseConfigFile: problems', () => {
     const e = usageError(() =>
       parseConfigFile(
         lines(
-          'dryRun: "yes"',
+          'dryRun: "maybe"',
           'concurrency: 0',
           'maxDeleteRatio: 1.5',
           'output: yaml',
@@ -249,16 +249,16 @@ describe('parseConfigFile: problems', () => {
 
   it('applies the shared validators: secret headers, zero TTLs, bad rule objects', () => {
     usageError(
-      () => parseConfigFile(lines('headers:', '  Authorization: Bearer x'), PATH),
-      /pgsweep\.yaml:2: headers\.Authorization: .*--bearer-token-file/,
+      () => parseConfigFile(lines('header:', '  Authorization: Bearer x'), PATH),
+      /pgsweep\.yaml:2: header\.Authorization: .*--bearer-token-file/,
     );
     usageError(
       () => parseConfigFile(lines('ttl: 0s'), PATH),
       /pgsweep\.yaml:1: ttl: .*greater than 0/,
     );
     usageError(
-      () => parseConfigFile(lines('rules:', `  - selector: '{job'`, '    ttl: 1h'), PATH),
-      /pgsweep\.yaml:2: rules\[0\]/,
+      () => parseConfigFile(lines('rule:', `  - selector: '{job'`, '    ttl: 1h'), PATH),
+      /pgsweep\.yaml:2: rule\[0\]/,
     );
   });
 
@@ -273,8 +273,8 @@ describe('parseConfigFile: problems', () => {
   it('explains why a rule string in the file is rejected', () => {
     // Bug probe: same union problem for rules written as strings.
     usageError(
-      () => parseConfigFile(lines('rules:', `  - '{job="x"}=0s'`), PATH),
-      /pgsweep\.yaml:2: rules\[0\].*greater than 0/,
+      () => parseConfigFile(lines('rule:', `  - '{job="x"}=0s'`), PATH),
+      /pgsweep\.yaml:2: rule\[0\].*greater than 0/,
     );
   });
 
@@ -285,7 +285,7 @@ describe('parseConfigFile: problems', () => {
 
   it('reports invalid YAML with its line', () => {
     usageError(
-      () => parseConfigFile(lines('ttl: 2h', 'selectors: [a, b', 'x: y'), PATH),
+      () => parseConfigFile(lines('ttl: 2h', 'selector: [a, b', 'x: y'), PATH),
       /^config file is not valid YAML or JSON: pgsweep\.yaml:\d+: /,
     );
     usageError(
@@ -319,8 +319,8 @@ describe('parseConfigFile: hostile files', () => {
   });
 
   it('still allows a few aliases', () => {
-    const f = parseConfigFile(lines('selectors: &s [\'{job="a"}\']', 'excludes: *s'), PATH);
-    assert.equal(f.values.excludes?.length, 1);
+    const f = parseConfigFile(lines('selector: &s [\'{job="a"}\']', 'exclude: *s'), PATH);
+    assert.equal(f.values.exclude?.length, 1);
   });
 
   it('refuses a map or list used as a key, which toJS would stringify without bound', () => {
@@ -330,7 +330,7 @@ describe('parseConfigFile: hostile files', () => {
       /^config file pgsweep\.yaml:1: a setting name must be a plain word/,
     );
     quickUsageError(
-      () => parseConfigFile(lines('headers:', '  [a]: b'), PATH),
+      () => parseConfigFile(lines('header:', '  [a]: b'), PATH),
       /pgsweep\.yaml:2: a setting name must be a plain word/,
     );
   });
@@ -453,7 +453,7 @@ describe('resolveConfig with a config file', () => {
 
   describe('precedence: flags > env > file > defaults', () => {
     const file: ConfigFile = parseConfigFile(
-      lines('ttl: 3h', 'dryRun: true', 'selectors:', `  - '{job="file"}'`),
+      lines('ttl: 3h', 'dryRun: true', 'selector:', `  - '{job="file"}'`),
       PATH,
     );
     /** `null`: no config file at all. */

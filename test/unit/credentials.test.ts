@@ -208,7 +208,7 @@ describe('requestSettings: custom headers', () => {
   });
 
   it('passes headers from a config file through', () => {
-    const file = parseConfigFile('ttl: 1h\nheaders:\n  X-Scope-OrgID: team-b\n', 'pg.yaml');
+    const file = parseConfigFile('ttl: 1h\nheader:\n  X-Scope-OrgID: team-b\n', 'pg.yaml');
     const s = requestSettings(resolveConfig({}, {}, file), fakeFs({}).read);
     assert.deepEqual(s.headers, { 'X-Scope-OrgID': 'team-b' });
   });

@@ -10,10 +10,10 @@ test('the README config file example is valid', () => {
   assert.ok(block?.[1], 'README has a yaml block under "Config file"');
   const config = parseConfigFile(block[1], 'README.md');
   assert.equal(config.values.url?.length, 2);
-  assert.equal(config.values.rules?.length, 3);
+  assert.equal(config.values.rule?.length, 3);
   assert.deepEqual(config.values.per, ['job', 'task_id']);
-  assert.equal(config.values.rules?.[2]?.keep, 2);
-  assert.deepEqual(config.values.rules?.[2]?.per, ['job']);
+  assert.equal(config.values.rule?.[2]?.keep, 2);
+  assert.deepEqual(config.values.rule?.[2]?.per, ['job']);
   assert.equal(config.values.maxDeleteRatio, 0.3);
 });
 
