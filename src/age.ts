@@ -4,16 +4,8 @@
  * when push_time_seconds is 0 (a group that never had a successful push), because pushers
  * can write anything into push_failure_time_seconds otherwise.
  */
+import { parseGoFloat } from './go-float.ts';
 import type { ListedGroup } from './listing.ts';
-
-/** Go's fmt.Sprint(float64) output, including the spellings JavaScript's Number() rejects. */
-export function parseGoFloat(text: string): number {
-  if (text === '+Inf') return Number.POSITIVE_INFINITY;
-  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
-  if (text === 'NaN') return Number.NaN;
-  // Strict grammar: Number() alone would accept '', ' 1', '0x10' and 'Infinity'.
-  return /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text) ? Number(text) : Number.NaN;
-}
 
 /** Date truncates to whole seconds, so a group pushed within the last second can look future. */
 export const FUTURE_TOLERANCE_MS = 1000;

@@ -18,8 +18,8 @@ import {
   readSync,
 } from 'node:fs';
 import { UsageError } from './errors.ts';
+import type { Labels } from './labels.ts';
 import type { Log } from './log.ts';
-import type { Labels } from './matchers.ts';
 import { redact } from './redact.ts';
 
 export interface ArchivedGroup {

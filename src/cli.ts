@@ -42,6 +42,7 @@ import { createProgress } from './progress.ts';
 import { checkProxyEnv } from './proxy-env.ts';
 import { MAX_CONFIG_BYTES, readUserText, showPath } from './read-user-file.ts';
 import { redact, redactLines, redactMessage, registerProxySecrets } from './redact.ts';
+import type { SweepReport } from './report.ts';
 import {
   formatDoctorJson,
   formatDoctorTable,
@@ -58,7 +59,7 @@ import { pushSelfMetrics } from './self-metrics-push.ts';
 import { isShared, optionOf, settingsOf } from './settings/options.ts';
 import { longFlag } from './settings/spec.ts';
 import { SETTING_KEYS, SETTINGS } from './settings/table.ts';
-import { type SweepReport, sweep } from './sweep.ts';
+import { sweep } from './sweep.ts';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 

@@ -6,10 +6,12 @@
  * normalisation. The listing is never retried (each try makes the gateway rebuild the whole
  * response); a DELETE or PUT is idempotent and is retried.
  */
+
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
 import type { GatewayUrl } from './base-url.ts';
 import { type ListingLimits, readListing, TextPageError } from './client-listing.ts';
+import type { ListingFormat } from './listing.ts';
 
 export { TextPageError };
 
@@ -29,10 +31,6 @@ import type { ListedGroup } from './listing.ts';
  * Which listing to read: the text exposition (lighter on the gateway), the JSON API, or `auto`:
  * the text page, and the JSON API only where it is needed (the sweep decides, see sweep.ts).
  */
-export const LISTING_MODES = ['auto', 'json', 'text'] as const;
-export type ListingMode = (typeof LISTING_MODES)[number];
-/** What one listing request reads. */
-export type ListingFormat = Exclude<ListingMode, 'auto'>;
 
 export interface Listing {
   /** The server's clock from the `Date` header, or why there is none (see readDateHeader). */

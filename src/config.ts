@@ -6,11 +6,11 @@
  * CLI) or the environment.
  */
 import type { GatewayUrl } from './base-url.ts';
-import type { ListingMode } from './client.ts';
 import type { ConfigFile } from './config-file.ts';
 import { formatDuration } from './duration.ts';
 import { UsageError } from './errors.ts';
 import type { KeepPolicy } from './families.ts';
+import type { ListingMode } from './listing.ts';
 import type { Selector } from './matchers.ts';
 import { OPERATE_DEFAULTS, type OperateConfig, resolveOperate } from './operate-config.ts';
 import type { OutputFormat } from './output.ts';

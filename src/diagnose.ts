@@ -5,13 +5,14 @@
  * problems and fix targets. Only never-succeeded groups, and the one group whose empty
  * push_failure_time_seconds family crashes the listing, are ever targets.
  */
-import { parseGoFloat } from './age.ts';
+
 import type { ProbeResult } from './client.ts';
+import { parseGoFloat } from './go-float.ts';
 import { formatLabels, groupPath, keyId, keyProblem } from './grouping-key.ts';
 import { describeAccessProblem, isAccessProblem } from './http-errors.ts';
 import { snippet } from './http-read.ts';
+import type { Labels } from './labels.ts';
 import type { ListedGroup } from './listing.ts';
-import type { Labels } from './matchers.ts';
 import { exposedLabels, type ScrapeScan } from './scrape-scan.ts';
 import {
   formatRawKey,

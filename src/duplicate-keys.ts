@@ -9,7 +9,7 @@
  * is random per table, so no key set collides on every run; the chance that two different keys
  * share a hash is about n²/2^64, under 1e-9 for 100k keys.
  */
-import type { Labels } from './matchers.ts';
+import type { Labels } from './labels.ts';
 
 /** Start small: most gateways hold hundreds of groups. Capacity is a power of two. */
 const INITIAL_CAPACITY = 1024;

@@ -18,8 +18,8 @@
 import { formatByteSize } from './byte-size.ts';
 import type { Probe, ProbeResult } from './client.ts';
 import { formatLabels, groupPath, keyId } from './grouping-key.ts';
+import { type Labels, putLabel } from './labels.ts';
 import type { Log } from './log.ts';
-import { type Labels, putLabel } from './matchers.ts';
 import type { TrackedGroup } from './tracked-group.ts';
 import { formatRawKey, listedLabelsOf, rawGroupPath, UiPageScanner } from './ui-keys.ts';
 

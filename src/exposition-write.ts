@@ -8,7 +8,7 @@
  * value written verbatim is read as exactly the float it was. Counts are uint64 in the gateway but
  * parsed from text as floats: one above 2^53 that a float cannot hold is refused.
  */
-import type { Labels } from './matchers.ts';
+import type { Labels } from './labels.ts';
 
 export class RebuildError extends Error {}
 

@@ -8,16 +8,17 @@
  * instance, so `{job="x"}` and `{job="x", instance=""}` look the same. Such groups are marked
  * `ambiguousInstance` and the sweep deletes both forms (README explains why that is sound).
  */
+
+import { type Labels, putLabel } from './labels.ts';
 import type { ListedGroup, ListingParser } from './listing.ts';
 import {
+  DECLARED_TTL_METRIC,
   detach,
   ListingFormatError,
   ListingLimitError,
   type ListingLimits,
   listedGroup,
 } from './listing.ts';
-import { type Labels, putLabel } from './matchers.ts';
-import { DECLARED_TTL_METRIC } from './ttl.ts';
 
 const PUSH_TIME = 'push_time_seconds';
 const PUSH_FAILURE = 'push_failure_time_seconds';

@@ -5,8 +5,10 @@
  * whether a group is one of its family's newest. The sweep ranks the first listing and ranks the
  * re-check listing again, so a family re-pushed in between is judged by its newest state.
  */
-import { groupAge, parseGoFloat } from './age.ts';
-import { type Labels, matchesAny, matchesSelector, type Selector } from './matchers.ts';
+import { groupAge } from './age.ts';
+import { parseGoFloat } from './go-float.ts';
+import type { Labels } from './labels.ts';
+import { matchesAny, matchesSelector, type Selector } from './matchers.ts';
 import type { TtlRule } from './validate.ts';
 
 /** The top level's retention (--keep-latest, --per); rules may override either. */

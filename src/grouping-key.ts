@@ -4,7 +4,7 @@
  * segments are rewritten by Go before the handler sees them, empty values vanish, so those must use
  * the `@base64` form. Everything else uses whichever encoding is shorter.
  */
-import { type Labels, putLabel } from './matchers.ts';
+import { type Labels, putLabel } from './labels.ts';
 
 /** Label names the 1.x Pushgateway accepts in a URL without UTF-8 name escaping. */
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

@@ -3,10 +3,11 @@
  * Pure: takes listed groups, the gateway's clock and the scrape's per-job counts; returns a report.
  * Ages follow src/age.ts (push_time_seconds, or the failure time for never-succeeded groups).
  */
-import { groupAge, parseGoFloat } from './age.ts';
+import { groupAge } from './age.ts';
 import { FamilyRanker, type FamilySummary, summarizeFamilies } from './families.ts';
+import { parseGoFloat } from './go-float.ts';
+import type { Labels } from './labels.ts';
 import type { ListedGroup } from './listing.ts';
-import type { Labels } from './matchers.ts';
 
 export const AGE_BUCKETS: ReadonlyArray<{ readonly bucket: string; readonly belowMs: number }> = [
   { bucket: '<15m', belowMs: 15 * 60_000 },

@@ -3,6 +3,8 @@
  * facts a sweep needs. Pure: no I/O. Group-level oddities become a `problem` on that group (it is
  * kept); an envelope we do not understand throws, because a sweep must only act on a whole listing.
  */
+
+import { type Labels, putLabel } from './labels.ts';
 import {
   ListingLimitError,
   type ListingLimits,
@@ -10,8 +12,14 @@ import {
   ListingSyntaxError,
   type MemberSpans,
 } from './listing-splitter.ts';
-import { type Labels, putLabel } from './matchers.ts';
-import { DECLARED_TTL_METRIC } from './ttl.ts';
+
+/** The gauge a pusher adds to its group to declare how long pgsweep should keep it. */
+export const DECLARED_TTL_METRIC = 'pgsweep_ttl_seconds';
+
+export const LISTING_MODES = ['auto', 'json', 'text'] as const;
+export type ListingMode = (typeof LISTING_MODES)[number];
+/** What one listing request reads. */
+export type ListingFormat = Exclude<ListingMode, 'auto'>;
 
 export class ListingFormatError extends Error {}
 export { ListingLimitError, type ListingLimits };

@@ -4,6 +4,7 @@
  * anchored, `.` matching newlines, and matched in linear time (RE2), so a label value a pusher
  * controls cannot stall a run the way a backtracking RegExp can.
  */
+import type { Labels } from './labels.ts';
 import { re2jsModule } from './lazy-require.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
@@ -23,25 +24,6 @@ export interface LabelRegex {
 
 /** All matchers must hold (AND). */
 export type Selector = readonly Matcher[];
-
-export type Labels = Readonly<Record<string, string>>;
-
-/**
- * Sets one label on a map being built. `labels[name] = value` would silently drop a label named
- * `__proto__` (on a plain object that is the prototype setter, which ignores strings), so the key
- * would lose a label and address a sibling group. As an own property it is kept, and keyProblem
- * then refuses the key (names starting with `__` cannot be addressed).
- */
-export function putLabel(labels: Record<string, string>, name: string, value: string): void {
-  if (name === '__proto__')
-    Object.defineProperty(labels, name, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  else labels[name] = value;
-}
 
 export class MatcherSyntaxError extends Error {}
 

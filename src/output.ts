@@ -1,8 +1,8 @@
 /** Result formatters for stdout: a table for people, one JSON document for scripts. */
 import { formatAge, formatDuration } from './duration.ts';
 import { formatLabels } from './grouping-key.ts';
-import type { Labels } from './matchers.ts';
-import { type GroupReport, isNotable, type SweepReport, type SweepSummary } from './sweep.ts';
+import type { Labels } from './labels.ts';
+import { type GroupReport, isNotable, type SweepReport, type SweepSummary } from './report.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

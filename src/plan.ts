@@ -4,8 +4,9 @@
  */
 import { groupAge } from './age.ts';
 import { groupPath, type KeyProblem, keyId, keyProblem } from './grouping-key.ts';
+import type { Labels } from './labels.ts';
 import type { ListedGroup } from './listing.ts';
-import { type Labels, matchesAny, type Selector } from './matchers.ts';
+import { matchesAny, type Selector } from './matchers.ts';
 import { type TtlPolicy, type TtlSource, ttlFor } from './ttl.ts';
 
 /** `ttlMs` is the default TTL; `ttlRules` and declared TTLs refine it per group. */

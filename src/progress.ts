@@ -3,7 +3,7 @@
  * every few seconds otherwise. Silent in JSON output mode, so machine output stays clean.
  */
 import type { Log } from './log.ts';
-import type { Progress } from './sweep.ts';
+import type { Progress } from './report.ts';
 
 const TTY_EVERY_MS = 100;
 const LOG_EVERY_MS = 10_000;

@@ -9,7 +9,7 @@ import { formatByteSize } from './byte-size.ts';
 import { UsageError } from './errors.ts';
 import { groupToExposition, RebuildError } from './exposition-write.ts';
 import { keyId, keyProblem } from './grouping-key.ts';
-import type { Labels } from './matchers.ts';
+import type { Labels } from './labels.ts';
 import { showPath } from './read-user-file.ts';
 
 /** One group to restore: the newest record of its key among those selected. */

@@ -13,7 +13,8 @@ import { parseBaseUrl } from './base-url.ts';
 import type { GatewayClient } from './client.ts';
 import { mapLimit } from './concurrency.ts';
 import { formatLabels, groupPath, keyId } from './grouping-key.ts';
-import { type Labels, matchesAny, type Selector } from './matchers.ts';
+import type { Labels } from './labels.ts';
+import { matchesAny, type Selector } from './matchers.ts';
 import type { ArchivedRecord, Select } from './restore-archive.ts';
 
 export type RestoreOutcome = 'restored' | 'would-restore' | 'skipped' | 'failed';

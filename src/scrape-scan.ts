@@ -12,7 +12,7 @@
  */
 import { BoundedLines } from './bounded-lines.ts';
 import { keyId } from './grouping-key.ts';
-import { type Labels, putLabel } from './matchers.ts';
+import { type Labels, putLabel } from './labels.ts';
 
 export interface ScrapeScan {
   readonly bytes: number;

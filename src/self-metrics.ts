@@ -6,7 +6,8 @@
  * pgsweep having to read it back.
  */
 import { groupPath } from './grouping-key.ts';
-import type { Labels, Selector } from './matchers.ts';
+import type { Labels } from './labels.ts';
+import type { Selector } from './matchers.ts';
 import { type GatewayRun, gatewaySucceeded } from './output.ts';
 
 export const SELF_JOB = 'pgsweep';

@@ -5,9 +5,9 @@
  * its labels are decoded from that path only when someone reads them.
  */
 import { groupPath, labelsOfPath } from './grouping-key.ts';
-import type { Labels } from './matchers.ts';
+import type { Labels } from './labels.ts';
 import { type ExactKeyNeed, exactMatchKey, type PlannedGroup } from './plan.ts';
-import type { GroupReport, Outcome, OutcomeReason } from './sweep.ts';
+import type { GroupReport, Outcome, OutcomeReason } from './report.ts';
 import type { TtlSource } from './ttl.ts';
 
 /** What became of a group so far. */

@@ -2,13 +2,14 @@
  * Which TTL applies to a group: the group's own declaration (a `pgsweep_ttl_seconds` gauge pushed
  * with it), else the first matching --rule, else --ttl. Pure.
  */
-import { parseGoFloat } from './age.ts';
+
 import { formatDuration } from './duration.ts';
-import { type Labels, matchesSelector } from './matchers.ts';
+import { parseGoFloat } from './go-float.ts';
+import type { Labels } from './labels.ts';
+import { DECLARED_TTL_METRIC } from './listing.ts';
+import { matchesSelector } from './matchers.ts';
 import type { TtlRule } from './validate.ts';
 
-/** The gauge a pusher adds to its group to declare how long pgsweep should keep it. */
-export const DECLARED_TTL_METRIC = 'pgsweep_ttl_seconds';
 export const DECLARED_TTL_MIN_MS = 60_000;
 export const DECLARED_TTL_MAX_MS = 90 * 24 * 3600 * 1000;
 

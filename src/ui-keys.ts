@@ -17,7 +17,7 @@
 import { isUtf8 } from 'node:buffer';
 import { BoundedLines } from './bounded-lines.ts';
 import { encodeSegment, keyProblem } from './grouping-key.ts';
-import { type Labels, putLabel } from './matchers.ts';
+import { type Labels, putLabel } from './labels.ts';
 
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const BASE64URL = /^[A-Za-z0-9_-]*=*$/;

@@ -2,7 +2,9 @@
  * Which of the user's selectors, excludes and rule selectors matched no listed group: most often a
  * typo, which would otherwise pass silently (and pass a `--check` gate). Pure.
  */
-import { formatSelector, type Labels, matchesSelector, type Selector } from './matchers.ts';
+
+import type { Labels } from './labels.ts';
+import { formatSelector, matchesSelector, type Selector } from './matchers.ts';
 import type { TtlRule } from './validate.ts';
 
 export interface Watched {

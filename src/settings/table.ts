@@ -4,7 +4,7 @@
  * PGSWEEP_* variables and the generic resolution (resolve.ts), the config-file schema
  * (file-schema.ts) and the reference table in the README (reference.ts). The order is --help's.
  */
-import { LISTING_MODES } from '../client.ts';
+import { LISTING_MODES } from '../listing.ts';
 import { OUTPUT_FORMATS } from '../output.ts';
 import * as v from '../validate.ts';
 import { bool, type CommandName, list, value } from './spec.ts';

@@ -14,15 +14,10 @@ import {
 } from '../../src/client.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { groupPath } from '../../src/grouping-key.ts';
+import type { Labels } from '../../src/labels.ts';
 import type { ListedGroup } from '../../src/listing.ts';
-import type { Labels } from '../../src/matchers.ts';
-import {
-  type GroupReport,
-  type SweepHooks,
-  type SweepOptions,
-  type SweepReport,
-  sweep,
-} from '../../src/sweep.ts';
+import type { GroupReport, SweepReport } from '../../src/report.ts';
+import { type SweepHooks, type SweepOptions, sweep } from '../../src/sweep.ts';
 
 /** The gateway's clock in every test: a whole second, as a Date header carries. */
 export const NOW_MS = 1_795_618_688_000;

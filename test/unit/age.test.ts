@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AgeResult, FUTURE_TOLERANCE_MS, groupAge, parseGoFloat } from '../../src/age.ts';
+import { type AgeResult, FUTURE_TOLERANCE_MS, groupAge } from '../../src/age.ts';
+import { parseGoFloat } from '../../src/go-float.ts';
 
 const NOW_MS = 1_795_618_688_000; // 2026-11-25T14:58:08Z
 

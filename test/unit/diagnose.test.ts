@@ -9,8 +9,8 @@ import {
   type Problem,
 } from '../../src/diagnose.ts';
 import { keyId } from '../../src/grouping-key.ts';
+import type { Labels } from '../../src/labels.ts';
 import type { ListedGroup } from '../../src/listing.ts';
-import type { Labels } from '../../src/matchers.ts';
 import { exposedLabels, type ScrapeScan } from '../../src/scrape-scan.ts';
 import type { UiPage } from '../../src/ui-keys.ts';
 

@@ -7,9 +7,9 @@ import {
   resolveExactKeys,
   STATUS_MAX_BYTES,
 } from '../../src/exact-keys.ts';
+import type { Labels } from '../../src/labels.ts';
 import type { ListedGroup } from '../../src/listing.ts';
 import type { Log } from '../../src/log.ts';
-import type { Labels } from '../../src/matchers.ts';
 import { exactMatchKey, planGroup, type Rules } from '../../src/plan.ts';
 import { TrackedGroup } from '../../src/tracked-group.ts';
 

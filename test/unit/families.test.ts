@@ -8,7 +8,8 @@ import {
   retentionInUse,
 } from '../../src/families.ts';
 import { surprise } from '../../src/guards.ts';
-import { type Labels, parseSelector } from '../../src/matchers.ts';
+import type { Labels } from '../../src/labels.ts';
+import { parseSelector } from '../../src/matchers.ts';
 import { rule as parseRule, retentionProblem, ruleOf, type TtlRule } from '../../src/validate.ts';
 
 const NOW_MS = 1_795_618_688_000;

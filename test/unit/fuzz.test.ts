@@ -6,15 +6,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { parseGoFloat } from '../../src/age.ts';
 import { formatDuration, parseDuration } from '../../src/duration.ts';
+import { parseGoFloat } from '../../src/go-float.ts';
 import { groupPath, labelsOfPath } from '../../src/grouping-key.ts';
-import {
-  type Labels,
-  MatcherSyntaxError,
-  matchesSelector,
-  parseSelector,
-} from '../../src/matchers.ts';
+import type { Labels } from '../../src/labels.ts';
+import { MatcherSyntaxError, matchesSelector, parseSelector } from '../../src/matchers.ts';
 import { decodeGroupPath } from './gateway-path-decoder.ts';
 
 /** Any UTF-16 string, lone surrogates included. */

@@ -9,7 +9,7 @@ import {
   keyProblem,
   percentEncode,
 } from '../../src/grouping-key.ts';
-import type { Labels } from '../../src/matchers.ts';
+import type { Labels } from '../../src/labels.ts';
 import { decodeGroupPath } from './gateway-path-decoder.ts';
 
 function roundTrip(labels: Labels): void {

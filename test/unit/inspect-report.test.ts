@@ -6,8 +6,8 @@ import {
   OLDEST_COUNT,
   UNBOUNDED_MIN_VALUES,
 } from '../../src/inspect-report.ts';
+import type { Labels } from '../../src/labels.ts';
 import type { ListedGroup } from '../../src/listing.ts';
-import type { Labels } from '../../src/matchers.ts';
 
 const NOW = Date.parse('2026-11-25T16:00:00Z');
 const secondsAgo = (s: number) => String((NOW - s * 1000) / 1000);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Archive } from '../../src/archive.ts';
-import { LISTING_MODES } from '../../src/client.ts';
 import { resolveConfig } from '../../src/config.ts';
 import { parseConfigFile } from '../../src/config-file.ts';
+import { LISTING_MODES } from '../../src/listing.ts';
 import { chooseListing } from '../../src/sweep.ts';
 import { usageError } from './usage-error.ts';
 

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { type Labels, putLabel } from '../../src/labels.ts';
 import {
   formatSelector,
-  type Labels,
   MatcherSyntaxError,
   matchesAny,
   matchesSelector,
   parseSelector,
-  putLabel,
   type Selector,
 } from '../../src/matchers.ts';
 

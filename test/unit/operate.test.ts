@@ -7,10 +7,10 @@ import { UsageError } from '../../src/errors.ts';
 import { matchesAny } from '../../src/matchers.ts';
 import { parseListen, parseSchedule } from '../../src/operate-config.ts';
 import { type GatewayRun, gatewaySucceeded } from '../../src/output.ts';
+import type { SweepReport } from '../../src/report.ts';
 import { nextTick, runScheduler } from '../../src/scheduler.ts';
 import { SchedulerMetrics } from '../../src/scheduler-metrics.ts';
 import { pushGauges, pushRequest, renderExposition, selfExclude } from '../../src/self-metrics.ts';
-import type { SweepReport } from '../../src/sweep.ts';
 
 describe('operate settings', () => {
   it('defaults: no push, host name as instance, no schedule', () => {

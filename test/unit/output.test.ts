@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Labels } from '../../src/matchers.ts';
+import type { Labels } from '../../src/labels.ts';
 import {
   compareKeys,
   formatJson,
@@ -15,8 +15,8 @@ import {
   tableChunks,
   totalSummary,
 } from '../../src/output.ts';
-import type { GroupReport, SweepReport, SweepSummary } from '../../src/sweep.ts';
-import { isNotable } from '../../src/sweep.ts';
+import type { GroupReport, SweepReport, SweepSummary } from '../../src/report.ts';
+import { isNotable } from '../../src/report.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 25, 15, 0, 0);
 const HOUR = 3_600_000;

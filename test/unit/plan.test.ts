@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { groupPath } from '../../src/grouping-key.ts';
+import type { Labels } from '../../src/labels.ts';
 import type { ListedGroup } from '../../src/listing.ts';
-import { type Labels, parseSelector } from '../../src/matchers.ts';
+import { parseSelector } from '../../src/matchers.ts';
 import {
   type ConfirmState,
   candidateIndex,

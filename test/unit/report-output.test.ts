@@ -4,8 +4,8 @@ import type { ProbeResult } from '../../src/client.ts';
 import { type Diagnosis, diagnose, GroupScan } from '../../src/diagnose.ts';
 import type { DoctorReport } from '../../src/doctor.ts';
 import { inspectGroups } from '../../src/inspect-report.ts';
+import type { Labels } from '../../src/labels.ts';
 import type { ListedGroup } from '../../src/listing.ts';
-import type { Labels } from '../../src/matchers.ts';
 import { SCHEMA_VERSION } from '../../src/output.ts';
 import {
   doctorJson,

@@ -5,8 +5,8 @@ import type { Archive } from '../../src/archive.ts';
 import { BARRIER_PATH } from '../../src/client.ts';
 import { GatewayError } from '../../src/errors.ts';
 import { groupPath } from '../../src/grouping-key.ts';
-import type { Labels } from '../../src/matchers.ts';
-import type { SweepReport } from '../../src/sweep.ts';
+import type { Labels } from '../../src/labels.ts';
+import type { SweepReport } from '../../src/report.ts';
 import {
   FakeGateway,
   HOUR,

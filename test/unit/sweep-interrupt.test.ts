@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { groupPath } from '../../src/grouping-key.ts';
-import type { Labels } from '../../src/matchers.ts';
-import type { SweepReport } from '../../src/sweep.ts';
+import type { Labels } from '../../src/labels.ts';
+import type { SweepReport } from '../../src/report.ts';
 import { FakeGateway, HOUR, reported, runSweep, verdictOf } from '../support/fake-client.ts';
 
 const job = (i: number): Labels => ({ job: 'batch', instance: `i${i}` });

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  DECLARED_TTL_MAX_MS,
-  DECLARED_TTL_METRIC,
-  DECLARED_TTL_MIN_MS,
-  type TtlPolicy,
-  ttlFor,
-} from '../../src/ttl.ts';
+import { DECLARED_TTL_METRIC } from '../../src/listing.ts';
+import { DECLARED_TTL_MAX_MS, DECLARED_TTL_MIN_MS, type TtlPolicy, ttlFor } from '../../src/ttl.ts';
 import { rule as parseRule, type TtlRule } from '../../src/validate.ts';
 
 const MINUTE = 60_000;
