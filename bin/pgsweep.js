@@ -2,4 +2,4 @@
 // Memory: Node's documented heap options, kept here where operators see them (README: Scale).
 // A small young generation and a bounded old one keep a 100k-group sweep near 128 MiB; the
 // old-space limit leaves room for --max-groups' default of a million stale groups.
-await import('../dist/cli.js');
+await import('../dist/cli/main.js');

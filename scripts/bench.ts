@@ -21,8 +21,8 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'undici';
-import { BARRIER_BODY, BARRIER_PATH } from '../src/client.ts';
-import { WriteWindow } from '../src/write-window.ts';
+import { WriteWindow } from '../src/commands/sweep/write-window.ts';
+import { BARRIER_BODY, BARRIER_PATH } from '../src/gateway/client.ts';
 import { type Gateway, startPushgateway } from '../test/support/pushgateway.ts';
 
 const { values: args } = parseArgs({

@@ -5,7 +5,7 @@
  * family per group (the worst case: --per names a per-run label). A measurement, not a test.
  */
 import { parseArgs } from 'node:util';
-import { FamilyRanker } from '../src/families.ts';
+import { FamilyRanker } from '../src/core/families.ts';
 
 const { values } = parseArgs({ options: { n: { type: 'string', default: '100000' } } });
 const N = Number(values.n);

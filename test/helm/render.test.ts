@@ -469,8 +469,8 @@ test('every PGSWEEP_* variable the chart sets is one pgsweep --help lists', () =
 let help: string | undefined;
 function helpText(): string {
   const bin = join(ROOT, 'bin', 'pgsweep.js');
-  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
-    assert.fail('dist/cli.js is missing: run `npm run build` first (npm run test:helm does)');
+  if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) {
+    assert.fail('dist/cli/main.js is missing: run `npm run build` first (npm run test:helm does)');
   }
   help ??= execFileSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
   return help;

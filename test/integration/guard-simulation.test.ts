@@ -9,12 +9,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parseBaseUrl } from '../../src/base-url.ts';
-import { createClient, type GatewayClient } from '../../src/client.ts';
-import { DEFAULTS } from '../../src/config.ts';
-import { silentLog } from '../../src/log.ts';
-import type { SweepReport } from '../../src/report.ts';
-import { type SweepOptions, sweep } from '../../src/sweep.ts';
+import { type SweepOptions, sweep } from '../../src/commands/sweep/sweep.ts';
+import { DEFAULTS } from '../../src/config/config.ts';
+import { silentLog } from '../../src/core/log.ts';
+import type { SweepReport } from '../../src/core/sweep-report.ts';
+import { parseBaseUrl } from '../../src/gateway/base-url.ts';
+import { createClient, type GatewayClient } from '../../src/gateway/client.ts';
 import { jsonOf, runCli, sleep } from '../support/cli.ts';
 import { startServer, type TestServer } from '../support/fake-server.ts';
 import { type Gateway, type Labels, rawRequest, startPushgateway } from '../support/pushgateway.ts';

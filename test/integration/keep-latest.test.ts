@@ -6,11 +6,11 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { parseBaseUrl } from '../../src/base-url.ts';
-import { createClient } from '../../src/client.ts';
-import type { Log } from '../../src/log.ts';
-import { type SweepOptions, sweep } from '../../src/sweep.ts';
-import { rule } from '../../src/validate.ts';
+import { type SweepOptions, sweep } from '../../src/commands/sweep/sweep.ts';
+import { rule } from '../../src/config/validate.ts';
+import type { Log } from '../../src/core/log.ts';
+import { parseBaseUrl } from '../../src/gateway/base-url.ts';
+import { createClient } from '../../src/gateway/client.ts';
 import { jsonOf, runCli, sleep } from '../support/cli.ts';
 import { listedGroup, startServer } from '../support/fake-server.ts';
 import {

@@ -11,10 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseBaseUrl } from '../../src/base-url.ts';
-import { createClient } from '../../src/client.ts';
-import { silentLog } from '../../src/log.ts';
-import { sweep } from '../../src/sweep.ts';
+import { sweep } from '../../src/commands/sweep/sweep.ts';
+import { silentLog } from '../../src/core/log.ts';
+import { parseBaseUrl } from '../../src/gateway/base-url.ts';
+import { createClient } from '../../src/gateway/client.ts';
 import { jsonOf, runCli, type SweepJson, sleep } from '../support/cli.ts';
 import {
   type ProxyDecision,

@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { parseBaseUrl } from '../../src/base-url.ts';
-import { createClient } from '../../src/client.ts';
-import type { Log } from '../../src/log.ts';
-import { type SweepOptions, sweep } from '../../src/sweep.ts';
+import { type SweepOptions, sweep } from '../../src/commands/sweep/sweep.ts';
+import type { Log } from '../../src/core/log.ts';
+import { parseBaseUrl } from '../../src/gateway/base-url.ts';
+import { createClient } from '../../src/gateway/client.ts';
 import { sleep } from '../support/cli.ts';
 import { type Gateway, keySet, startPushgateway } from '../support/pushgateway.ts';
 

@@ -300,8 +300,8 @@ test('npm publish --dry-run: clean, offline, and ships what bin/ runs and nothin
     'README.md',
     'package.json',
     'bin/pgsweep.js',
-    'dist/cli.js',
-    'dist/client.js',
+    'dist/cli/main.js',
+    'dist/gateway/client.js',
   ]) {
     assert.ok(files.includes(f), `${f} is in the package`);
   }

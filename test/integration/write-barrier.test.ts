@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { parseBaseUrl } from '../../src/base-url.ts';
-import { createClient } from '../../src/client.ts';
-import { groupPath } from '../../src/grouping-key.ts';
-import { WRITE_WINDOW_BATCH } from '../../src/write-window.ts';
+import { WRITE_WINDOW_BATCH } from '../../src/commands/sweep/write-window.ts';
+import { parseBaseUrl } from '../../src/gateway/base-url.ts';
+import { createClient } from '../../src/gateway/client.ts';
+import { groupPath } from '../../src/wire/grouping-key.ts';
 import { jsonOf, runCli, sleep } from '../support/cli.ts';
 import { type Gateway, rawRequest, startPushgateway } from '../support/pushgateway.ts';
 

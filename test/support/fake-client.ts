@@ -3,6 +3,10 @@
  * write queue that a barrier (or the next listing) applies, and scripts for the answers a test
  * wants to control. It records every call, so a test can say what was and was not sent.
  */
+
+import { type SweepHooks, type SweepOptions, sweep } from '../../src/commands/sweep/sweep.ts';
+import { GatewayError } from '../../src/core/errors.ts';
+import type { GroupReport, SweepReport } from '../../src/core/sweep-report.ts';
 import {
   BARRIER_PATH,
   type BarrierOutcome,
@@ -11,13 +15,10 @@ import {
   type Listing,
   type ProbeResult,
   type PushResult,
-} from '../../src/client.ts';
-import { GatewayError } from '../../src/errors.ts';
-import { groupPath } from '../../src/grouping-key.ts';
-import type { Labels } from '../../src/labels.ts';
-import type { ListedGroup } from '../../src/listing.ts';
-import type { GroupReport, SweepReport } from '../../src/report.ts';
-import { type SweepHooks, type SweepOptions, sweep } from '../../src/sweep.ts';
+} from '../../src/gateway/client.ts';
+import { groupPath } from '../../src/wire/grouping-key.ts';
+import type { Labels } from '../../src/wire/labels.ts';
+import type { ListedGroup } from '../../src/wire/listing.ts';
 
 /** The gateway's clock in every test: a whole second, as a Date header carries. */
 export const NOW_MS = 1_795_618_688_000;

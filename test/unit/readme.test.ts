@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { parseConfigFile } from '../../src/config-file.ts';
+import { parseConfigFile } from '../../src/config/config-file.ts';
 
 test('the README config file example is valid', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -19,7 +19,7 @@ test('the README config file example is valid', () => {
 
 test('doctor --help and the README agree on what --fix may delete', () => {
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const cli = readFileSync(new URL('../../src/cli.ts', import.meta.url), 'utf8');
+  const cli = readFileSync(new URL('../../src/cli/help.ts', import.meta.url), 'utf8');
   const help = /const DOCTOR_EXAMPLES = `([\s\S]*?)`;/.exec(cli)?.[1]?.replace(/\s+/g, ' ');
   const section = /## `pgsweep doctor[\s\S]*?\n## /.exec(readme)?.[0].replace(/\s+/g, ' ');
   assert.ok(help && section);
