@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Archive } from '../../../../src/commands/sweep/archive.ts';
-import { chooseListing } from '../../../../src/commands/sweep/sweep.ts';
+import { chooseListing } from '../../../../src/commands/sweep/first-listing.ts';
 import { resolveConfig } from '../../../../src/config/config.ts';
 import { parseConfigFile } from '../../../../src/config/config-file.ts';
 import { LISTING_MODES } from '../../../../src/wire/listing.ts';
