@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Checks the README's systemd example as far as a machine without a running systemd allows:
-# installs a packed tarball with the README's npm install line (into a scratch prefix instead of
-# /opt/pgsweep), runs `systemd-analyze verify` on the README's unit when systemd-analyze exists,
+# Checks the systemd example in docs/operations.md as far as a machine without a running systemd
+# allows: installs a packed tarball with its npm install line (into a scratch prefix instead of
+# /opt/pgsweep), runs `systemd-analyze verify` on its unit when systemd-analyze exists,
 # then runs the unit's ExecStart line with its Environment, as nobody, without HOME, from /,
 # against a real Pushgateway: the scheduler must come up healthy and stop with exit 0 on SIGTERM,
 # and the same install must sweep. Differences from the unit, all for the test: PGSWEEP_URL names
@@ -24,12 +24,13 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "systemd-check: $*"; for f in "$work"/*.out "$work"/*.err; do [ -s "$f" ] && { echo "--- $f"; cat "$f"; }; done; exit 1; }
 
-install=$(grep -m1 '^sudo npm install --omit=dev --prefix /opt/pgsweep ' README.md | sed 's/^sudo //')
-unit=$(awk '/^Then `\/etc\/systemd\/system\/pgsweep.service`:/{found=1; next} found && /^```ini/{inblock=1; next} inblock && /^```/{exit} inblock{print}' README.md)
-[ -n "$install" ] && [ -n "$unit" ] || fail "README.md has no systemd install line or unit"
+doc=docs/operations.md
+install=$(grep -m1 '^sudo npm install --omit=dev --prefix /opt/pgsweep ' "$doc" | sed 's/^sudo //')
+unit=$(awk '/^Then `\/etc\/systemd\/system\/pgsweep.service`:/{found=1; next} found && /^```ini/{inblock=1; next} inblock && /^```/{exit} inblock{print}' "$doc")
+[ -n "$install" ] && [ -n "$unit" ] || fail "$doc has no systemd install line or unit"
 prefix="$work/opt-pgsweep"
 
-# The install, as the README writes it, from a tarball packed here.
+# The install, as the doc writes it, from a tarball packed here.
 npm pack --silent --pack-destination "$work" >/dev/null
 (cd "$work" && bash -c "${install//\/opt\/pgsweep/$prefix}" >install.out 2>install.err) || fail "install failed: $install"
 printf '%s\n' "$unit" | sed "s|/opt/pgsweep|$prefix|g" >"$work/pgsweep.service"
@@ -87,4 +88,4 @@ set -e
 svc_pid=""
 [ "$rc" -eq 0 ] || fail "the service exited $rc on SIGTERM, want 0"
 cd "$repo"
-echo "systemd-check: the README's unit runs as written (nobody, no HOME), sweeps, and stops with exit 0"
+echo "systemd-check: the documented unit runs as written (nobody, no HOME), sweeps, and stops with exit 0"

@@ -212,10 +212,10 @@ test("NOTES.txt: with selfMetrics, the alert rules on the release's own group", 
     'selfMetrics.instance=prod',
   ]);
   assert.match(named, /instance="prod"\}\) > 3 \* 3600/);
-  // The rule in the NOTES is the README's, for one instance.
-  const readme = read('README.md');
+  // The rule in the NOTES is the one docs/operations.md gives, for one instance.
+  const operations = read('docs/operations.md');
   assert.ok(
-    readme.includes(
+    operations.includes(
       'expr: time() - max by (instance) (pgsweep_last_success_timestamp_seconds{job="pgsweep"}) > 3 * 3600',
     ),
   );

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../support/cli.ts';
 
-const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const reference = readFileSync(new URL('../../docs/reference.md', import.meta.url), 'utf8');
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };
@@ -67,7 +67,7 @@ for (const c of usageErrors) {
   });
 }
 
-test('--help lists every flag with its environment variable, and matches the README', async () => {
+test('--help lists every flag with its environment variable, and matches docs/reference.md', async () => {
   const result = await runCli(['--help']);
   assert.equal(result.code, 0);
   for (const env of [
@@ -85,9 +85,9 @@ test('--help lists every flag with its environment variable, and matches the REA
   ]) {
     assert.match(result.stdout, new RegExp(`\\[env:\\s+${env}\\]`));
   }
-  const block = /<!-- help:start -->\n```text\n([\s\S]*?)```\n<!-- help:end -->/.exec(readme);
-  assert.ok(block, 'README has a help block between help:start and help:end');
-  assert.equal(block[1], result.stdout, 'README help block is the exact --help output');
+  const block = /<!-- help:start -->\n```text\n([\s\S]*?)```\n<!-- help:end -->/.exec(reference);
+  assert.ok(block, 'docs/reference.md has a help block between help:start and help:end');
+  assert.equal(block[1], result.stdout, 'the help block is the exact --help output');
 });
 
 test('--version prints the package version', async () => {

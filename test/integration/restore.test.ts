@@ -180,12 +180,12 @@ test('a malformed archive is exit 2 and pushes nothing, even for its good record
   assert.deepEqual(keySet(await gw.keys()), []);
 });
 
-test('restore --help matches the README copy', async () => {
+test('restore --help matches the copy in docs/reference.md', async () => {
   const result = await runCli(['restore', '--help']);
   assert.equal(result.code, 0);
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const doc = readFileSync(new URL('../../docs/reference.md', import.meta.url), 'utf8');
   const block =
-    /<!-- restore-help:start -->\n```text\n([\s\S]*?)```\n<!-- restore-help:end -->/.exec(readme);
-  assert.ok(block, 'README has a restore help block');
+    /<!-- restore-help:start -->\n```text\n([\s\S]*?)```\n<!-- restore-help:end -->/.exec(doc);
+  assert.ok(block, 'docs/reference.md has a restore help block');
   assert.equal(block[1], result.stdout);
 });

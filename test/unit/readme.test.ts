@@ -1,14 +1,15 @@
-/** The README's config-file example is real: it parses with the same schema pgsweep uses. */
+/** The docs' examples are real: the config file parses with pgsweep's schema, doctor agrees with --help. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { parseConfigFile } from '../../src/config/config-file.ts';
 
-test('the README config file example is valid', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const block = /### Config file[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme);
-  assert.ok(block?.[1], 'README has a yaml block under "Config file"');
-  const config = parseConfigFile(block[1], 'README.md');
+const doc = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
+
+test('the config file example in docs/reference.md is valid', () => {
+  const block = /\n## Config file\n[\s\S]*?```yaml\n([\s\S]*?)```/.exec(doc('reference.md'));
+  assert.ok(block?.[1], 'docs/reference.md has a yaml block under "Config file"');
+  const config = parseConfigFile(block[1], 'docs/reference.md');
   assert.equal(config.values.url?.length, 2);
   assert.equal(config.values.rule?.length, 3);
   assert.deepEqual(config.values.per, ['job', 'task_id']);
@@ -17,14 +18,14 @@ test('the README config file example is valid', () => {
   assert.equal(config.values.maxDeleteRatio, 0.3);
 });
 
-test('doctor --help and the README agree on what --fix may delete', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+test('doctor --help and docs/doctor-inspect.md agree on what --fix may delete', () => {
+  const page = doc('doctor-inspect.md');
   const cli = readFileSync(new URL('../../src/cli/help.ts', import.meta.url), 'utf8');
   const help = /const DOCTOR_EXAMPLES = `([\s\S]*?)`;/.exec(cli)?.[1]?.replace(/\s+/g, ' ');
-  const section = /## `pgsweep doctor[\s\S]*?\n## /.exec(readme)?.[0].replace(/\s+/g, ' ');
+  const section = /\n## `pgsweep doctor[\s\S]*?(?:\n## |$)/.exec(page)?.[0].replace(/\s+/g, ' ');
   assert.ok(help && section);
   // The four things --fix deletes (src/diagnose.ts), in both.
-  for (const [what, inHelp, inReadme] of [
+  for (const [what, inHelp, inDoc] of [
     ['phantoms', /never-succeeded \(phantom\) groups/, /`phantom`.*\| Deletes it\. \|/],
     [
       'collisions',
@@ -43,7 +44,7 @@ test('doctor --help and the README agree on what --fix may delete', () => {
     ],
   ] as const) {
     assert.match(help, inHelp, `doctor --help: ${what}`);
-    assert.match(section, inReadme, `README: ${what}`);
+    assert.match(section, inDoc, `docs/doctor-inspect.md: ${what}`);
   }
   // The one exception to "never a group that has had a successful push", in both.
   assert.match(help, /That last group is the only one it deletes after a successful push/);
