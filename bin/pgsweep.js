@@ -1,5 +1,5 @@
 #!/usr/bin/env -S node --max-semi-space-size=1 --max-old-space-size=1024
-// Memory: Node's documented heap options, kept here where operators see them (README: Scale).
+// Memory: Node's documented heap options, kept here where operators see them (docs/scale.md).
 // A small young generation and a bounded old one keep a 100k-group sweep near 128 MiB; the
 // old-space limit leaves room for --max-groups' default of a million stale groups.
 await import('../dist/cli/main.js');

@@ -1,4 +1,4 @@
-/** `npm run docs:settings`: rewrites the settings reference in docs/reference.md from src/settings/table.ts. */
+/** `npm run docs:settings`: rewrites the settings reference in docs/reference.md from src/config/settings/table.ts. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { withReference } from '../src/config/settings/reference.ts';
 

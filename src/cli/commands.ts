@@ -16,12 +16,8 @@ import { readSecretFile, requestSettings } from '../config/credentials.ts';
 import { ExitCode, type ExitCodeValue } from '../core/errors.ts';
 import type { Log } from '../core/log.ts';
 import { redact } from '../core/redact.ts';
-import {
-  formatDoctorJson,
-  formatDoctorTable,
-  formatInspectJson,
-  formatInspectTable,
-} from '../output/report.ts';
+import { formatDoctorJson, formatDoctorTable } from '../output/doctor.ts';
+import { formatInspectJson, formatInspectTable } from '../output/inspect.ts';
 import { formatRestoreJson, formatRestoreTable, restoreSucceeded } from '../output/restore.ts';
 import {
   formatTable,

@@ -48,7 +48,7 @@ export function buildProgram(): { program: Command; chosen: () => Chosen | undef
     .helpCommand(false)
     // Options after a command name belong to that command: `pgsweep doctor --help` is doctor's.
     .enablePositionalOptions()
-    // Fixed width so --help is identical everywhere (and to the copy in the README).
+    // Fixed width so --help is identical everywhere (and to the copy in docs/reference.md).
     .configureHelp({ helpWidth: 80 })
     .showSuggestionAfterError(true)
     .exitOverride();

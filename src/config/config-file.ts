@@ -1,6 +1,6 @@
 /**
  * `--config <file>`: YAML or JSON holding the same settings as the flags, keyed by the flag names
- * in camelCase. The schema comes from the settings table (src/settings/file-schema.ts); every
+ * in camelCase. The schema comes from the settings table (src/config/settings/file-schema.ts); every
  * problem is reported with its line.
  * Pure: takes the file's text, returns typed values or throws one UsageError listing all problems.
  */

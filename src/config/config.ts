@@ -1,6 +1,6 @@
 /**
  * Resolves the effective settings: flags beat `PGSWEEP_*` variables, which beat the config file,
- * which beats defaults (the generic walk over the settings table, src/settings/resolve.ts), then
+ * which beats defaults (the generic walk over the settings table, src/config/settings/resolve.ts), then
  * applies the checks that span several settings. Pure: collects every problem into one
  * UsageError, prints nothing. Secrets are never flag values: they come from files (read by the
  * CLI) or the environment.

@@ -1,6 +1,6 @@
 /**
  * Settings for operating pgsweep as a service: --push-metrics/--instance, --schedule/--timezone and
- * --listen. Picked like every other setting (src/settings/); the checks that span them are here.
+ * --listen. Picked like every other setting (src/config/settings/); the checks that span them are here.
  * Pure: problems are appended to the caller's list, nothing is printed.
  */
 import { hostname } from 'node:os';
@@ -91,7 +91,7 @@ export function parseListen(
   return { ok: true, value: { host, port, text: text.trim() } };
 }
 
-/** The operate settings as picked by the generic walk (src/settings/resolve.ts). */
+/** The operate settings as picked by the generic walk (src/config/settings/resolve.ts). */
 export interface OperatePicked {
   readonly pushMetrics: boolean;
   readonly instance: Picked<string> | undefined;

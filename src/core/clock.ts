@@ -33,7 +33,7 @@ export type ClockDecision =
 /** With the check off, or a bound above this, a skew this large is still worth a warning. */
 export const CLOCK_SKEW_WARN_MS = 30_000;
 
-/** Default --max-clock-skew (see README, Clocks: NTP error is milliseconds, TTLs are minutes+). */
+/** Default --max-clock-skew (see docs/reference.md, Clocks: NTP error is milliseconds, TTLs are minutes+). */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000;
 
 export function decideClock(

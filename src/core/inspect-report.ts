@@ -1,7 +1,7 @@
 /**
  * `pgsweep inspect`: what a gateway holds, built group by group as the listing streams in.
  * Pure: takes listed groups, the gateway's clock and the scrape's per-job counts; returns a report.
- * Ages follow src/age.ts (push_time_seconds, or the failure time for never-succeeded groups).
+ * Ages follow src/core/age.ts (push_time_seconds, or the failure time for never-succeeded groups).
  */
 
 import { parseGoFloat } from '../wire/go-float.ts';

@@ -9,7 +9,6 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
-import type { ListingFormat } from '../wire/listing.ts';
 import type { GatewayUrl } from './base-url.ts';
 import { type ListingLimits, readListing, TextPageError } from './client-listing.ts';
 
@@ -17,7 +16,7 @@ export { TextPageError };
 
 import { GatewayError } from '../core/errors.ts';
 import { type DateHeader, readDateHeader } from '../wire/http-date.ts';
-import type { ListedGroup } from '../wire/listing.ts';
+import type { ListedGroup, ListingFormat } from '../wire/listing.ts';
 import { describeListingStatus, describeNetworkError, errorCode } from './http-errors.ts';
 import { readBody, readHead, snippet } from './http-read.ts';
 import {

@@ -2,21 +2,22 @@
  * The gateway-friendly listing: `GET /metrics` in the text exposition format, of which only the
  * `push_time_seconds`, `push_failure_time_seconds` and `pgsweep_ttl_seconds` series are read.
  * The gateway builds this from its metric families directly, costing it a fraction of the memory
- * the JSON listing needs (see README, Scale).
+ * the JSON listing needs (see docs/scale.md).
  *
  * Its one ambiguity: every group's series carry `instance=""` when the grouping key has no
  * instance, so `{job="x"}` and `{job="x", instance=""}` look the same. Such groups are marked
- * `ambiguousInstance` and the sweep deletes both forms (README explains why that is sound).
+ * `ambiguousInstance` and the sweep deletes both forms (docs/scale.md explains why that is sound).
  */
 
 import { type Labels, putLabel } from './labels.ts';
-import type { ListedGroup, ListingParser } from './listing.ts';
 import {
   DECLARED_TTL_METRIC,
   detach,
+  type ListedGroup,
   ListingFormatError,
   ListingLimitError,
   type ListingLimits,
+  type ListingParser,
   listedGroup,
 } from './listing.ts';
 

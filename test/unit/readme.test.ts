@@ -24,7 +24,7 @@ test('doctor --help and docs/doctor-inspect.md agree on what --fix may delete', 
   const help = /const DOCTOR_EXAMPLES = `([\s\S]*?)`;/.exec(cli)?.[1]?.replace(/\s+/g, ' ');
   const section = /\n## `pgsweep doctor[\s\S]*?(?:\n## |$)/.exec(page)?.[0].replace(/\s+/g, ' ');
   assert.ok(help && section);
-  // The four things --fix deletes (src/diagnose.ts), in both.
+  // The four things --fix deletes (src/commands/doctor/diagnose.ts), in both.
   for (const [what, inHelp, inDoc] of [
     ['phantoms', /never-succeeded \(phantom\) groups/, /`phantom`.*\| Deletes it\. \|/],
     [

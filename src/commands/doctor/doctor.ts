@@ -1,6 +1,6 @@
 /**
  * `pgsweep doctor [--fix]` for one gateway: probes it (`/-/healthy`, the JSON listing through
- * src/client.ts, `/metrics`, and the web UI when needed), diagnoses it (src/diagnose.ts) and, with
+ * src/gateway/client.ts, `/metrics`, and the web UI when needed), diagnoses it (src/commands/doctor/diagnose.ts) and, with
  * --fix, deletes exactly the groups the diagnosis names, at once and without any TTL, then checks
  * again. Never-succeeded groups are re-checked in a fresh listing just before their DELETE, so a
  * group that has meanwhile had a successful push is left alone.
@@ -22,7 +22,8 @@ import {
   type UiPage,
   UiPageScanner,
 } from '../../wire/ui-keys.ts';
-import { diagnose, GroupScan, isPhantom, type ListingObservation, needsUi } from './diagnose.ts';
+import { diagnose, needsUi } from './diagnose.ts';
+import { GroupScan, isPhantom, type ListingObservation } from './observations.ts';
 
 /** Fix, re-check, and fix what the re-check revealed (e.g. phantoms behind a dead listing). */
 export const MAX_FIX_ROUNDS = 4;

@@ -1,5 +1,5 @@
 /**
- * `pgsweep inspect` for one gateway: reads the JSON listing (through src/client.ts, streamed) and
+ * `pgsweep inspect` for one gateway: reads the JSON listing (through src/gateway/client.ts, streamed) and
  * the scrape page `GET /metrics` (for series per job), and builds the report. Read-only: it sends
  * GETs and nothing else.
  */

@@ -1,7 +1,7 @@
 /**
  * `pgsweep restore`: puts archived groups back, each with a PUT to its exact key, so the group is
  * exactly its archived state (the gateway sets push_time_seconds to the time of the restore).
- * Never prints. Decisions (README: Restore):
+ * Never prints. Decisions (docs/reference.md: Restore):
  * - each record goes back to the gateway it was archived from; --from-gateway maps one other;
  * - a key the gateway holds again (re-pushed since the sweep) is newer data: skipped unless
  *   --overwrite;

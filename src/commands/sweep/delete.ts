@@ -130,7 +130,7 @@ export async function deleteOne(
   // Text listing: the key is `key` or `key`+instance="". Both cannot exist at once (together they
   // make /metrics fail, so this listing could not have been read), so one DELETE is a no-op.
   // A fresh group could only be hit if a job re-pushed the *other* key form in between; jobs
-  // push one form, so that is the same narrow race as any re-push (README: Scale).
+  // push one form, so that is the same narrow race as any re-push (docs/scale.md).
   const paths = t.ambiguousInstance
     ? [groupPath({ ...labelsOfPath(path), instance: '' }), path]
     : [path];

@@ -24,7 +24,7 @@ import { TrackedGroup } from './tracked-group.ts';
 
 /**
  * The listing a sweep starts with. `auto` reads the text page, which costs the gateway a fraction
- * of the JSON listing's memory (README: Scale), except with an archive, which records each group's
+ * of the JSON listing's memory (docs/scale.md), except with an archive, which records each group's
  * metrics: only the JSON listing carries them. `why` says so when `auto` chose JSON.
  */
 export function chooseListing(options: Pick<SweepOptions, 'listing' | 'archive'>): {

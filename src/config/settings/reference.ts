@@ -1,5 +1,5 @@
 /**
- * The settings reference table in the README, generated from the settings table:
+ * The settings reference table in docs/reference.md, generated from the settings table:
  * `npm run docs:settings` rewrites it, and a unit test fails when it is out of date.
  */
 import { envName, longFlag, negated } from './spec.ts';

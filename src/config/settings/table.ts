@@ -2,7 +2,7 @@
  * Every setting, declared once. The key is the config-file key: the flag's name in camelCase
  * (`recheck` for --no-recheck). From this table come the commander options (options.ts), the
  * PGSWEEP_* variables and the generic resolution (resolve.ts), the config-file schema
- * (file-schema.ts) and the reference table in the README (reference.ts). The order is --help's.
+ * (file-schema.ts) and the reference table in docs/reference.md (reference.ts). The order is --help's.
  */
 
 import { OUTPUT_FORMATS } from '../../output/sweep.ts';
@@ -173,7 +173,7 @@ export const SETTINGS = {
   }),
   maxDeleteRatio: value({
     flag: '--max-delete-ratio <fraction>',
-    help: 'delete nothing if the deletes unlike a routine sweep exceed this share of all groups (README: Guards)',
+    help: 'delete nothing if the deletes unlike a routine sweep exceed this share of all groups (docs/reference.md: Guards)',
     default: '0.5',
     showDefault: true,
     parse: v.ratio,
@@ -183,7 +183,7 @@ export const SETTINGS = {
   guardMinAge: value({
     flag: '--guard-min-age <duration>',
     help: 'deletes of groups pushed less than this long ago count towards --max-delete-ratio; 0 = none',
-    // README, Guards: below every TTL a daily batch is swept with, above a `2m`-for-`2h` typo.
+    // docs/reference.md, Guards: below every TTL a daily batch is swept with, above a `2m`-for-`2h` typo.
     default: '1h',
     showDefault: true,
     parse: v.duration,
@@ -205,7 +205,7 @@ export const SETTINGS = {
   maxClockSkew: value({
     flag: '--max-clock-skew <duration>',
     help: "delete nothing if the gateway's Date and this machine's clock differ by more; 0 = trust the gateway",
-    // README, Clocks: far above NTP error and Date's 1 s resolution, far below real TTLs.
+    // docs/reference.md, Clocks: far above NTP error and Date's 1 s resolution, far below real TTLs.
     default: '30s',
     showDefault: true,
     parse: v.duration,
@@ -266,7 +266,7 @@ export const SETTINGS = {
     flag: '--max-groups <n>',
     help: 'fail if the listing holds more groups',
     // About 300 bytes of pgsweep's memory per stale group: bounds a listing of tiny groups that
-    // --max-listing-bytes alone would let reach millions (README: Bounds).
+    // --max-listing-bytes alone would let reach millions (docs/reference.md: Bounds).
     default: '1000000',
     showDefault: true,
     parse: (t) => v.wholeNumber(t, 1, Number.MAX_SAFE_INTEGER),

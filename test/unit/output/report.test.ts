@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diagnose, GroupScan } from '../../../src/commands/doctor/diagnose.ts';
+import { diagnose } from '../../../src/commands/doctor/diagnose.ts';
+import { GroupScan } from '../../../src/commands/doctor/observations.ts';
 import type { Diagnosis, DoctorReport } from '../../../src/core/doctor-report.ts';
 import { inspectGroups } from '../../../src/core/inspect-report.ts';
 import type { ProbeResult } from '../../../src/gateway/client.ts';
-import {
-  doctorJson,
-  formatBytes,
-  formatDoctorTable,
-  formatInspectTable,
-  inspectJson,
-} from '../../../src/output/report.ts';
+import { doctorJson, formatDoctorTable } from '../../../src/output/doctor.ts';
+import { formatInspectTable, inspectJson } from '../../../src/output/inspect.ts';
+import { formatBytes } from '../../../src/output/report.ts';
 import { SCHEMA_VERSION } from '../../../src/output/sweep.ts';
 import type { Labels } from '../../../src/wire/labels.ts';
 import type { ListedGroup } from '../../../src/wire/listing.ts';

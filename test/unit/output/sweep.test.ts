@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GroupReport, SweepReport, SweepSummary } from '../../../src/core/sweep-report.ts';
-import { isNotable } from '../../../src/core/sweep-report.ts';
+import {
+  type GroupReport,
+  isNotable,
+  type SweepReport,
+  type SweepSummary,
+} from '../../../src/core/sweep-report.ts';
 import {
   compareKeys,
   formatJson,

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  diagnose,
-  GroupScan,
-  type Observations,
-} from '../../../../src/commands/doctor/diagnose.ts';
+import { diagnose } from '../../../../src/commands/doctor/diagnose.ts';
+import { GroupScan, type Observations } from '../../../../src/commands/doctor/observations.ts';
 import type { Diagnosis, Problem } from '../../../../src/core/doctor-report.ts';
 import type { ProbeResult } from '../../../../src/gateway/client.ts';
 import { keyId } from '../../../../src/wire/grouping-key.ts';
