@@ -30,19 +30,34 @@ import {
 import { createLogger } from './logger.ts';
 import { fail, noColor, printResults, resultStream, writeAll } from './print.ts';
 import { createProgress } from './progress.ts';
-import { watchSignals } from './signals.ts';
+import { type CliSignals, watchSignals } from './signals.ts';
 
 /** The sweep: once, or on every tick of --schedule. */
-export async function runSweep(config: Config): Promise<ExitCodeValue> {
+/** What every command starts with: its log, the signals it stops on, the secrets read up front. */
+function begin(config: Config) {
   const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
   const signals = watchSignals(log);
   // Read secrets and certificates once up front, so a bad path is a usage error before any request.
   const request = requestSettings(config, readSecretFile);
+  return { log, signals, request };
+}
+
+/** After the usage errors: a usage error stays the only line on stderr. */
+function logWarnings(config: Config, log: Log): void {
+  for (const warning of config.warnings) log.warn({}, warning);
+}
+
+/** A signal's exit code wins; otherwise success or failure. */
+function exitAfter(signals: CliSignals, ok: boolean): ExitCodeValue {
+  return signals.exitCode() ?? (ok ? ExitCode.ok : ExitCode.failure);
+}
+
+export async function runSweep(config: Config): Promise<ExitCodeValue> {
+  const { log, signals, request } = begin(config);
   // Opened before any request, so an unwritable archive is a usage error and nothing is deleted.
   const archive =
     config.archiveFile && !config.dryRun ? openArchive(config.archiveFile, log) : undefined;
-  // After the usage errors above: a usage error stays the only line on stderr.
-  for (const warning of config.warnings) log.warn({}, warning);
+  logWarnings(config, log);
   const heap = heapLimitWarning(config.maxGroups, getHeapStatistics().heap_size_limit);
   if (heap) log.warn({}, heap);
 
@@ -119,10 +134,8 @@ function exitCodeOf(run: RunResult): ExitCodeValue {
 }
 
 export async function runInspect(config: Config): Promise<ExitCodeValue> {
-  const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
-  const signals = watchSignals(log);
-  const request = requestSettings(config, readSecretFile);
-  for (const warning of config.warnings) log.warn({}, warning);
+  const { log, signals, request } = begin(config);
+  logWarnings(config, log);
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
     inspectGateway(client, probe, gwLog, signals.abandon, Date.now, config.keepLatest?.per),
   );
@@ -131,15 +144,15 @@ export async function runInspect(config: Config): Promise<ExitCodeValue> {
     () => (config.output === 'json' ? formatInspectJson(results) : formatInspectTable(results)),
     config.output === 'json',
   );
-  if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
-  return results.some((g) => g.error !== undefined) ? ExitCode.failure : ExitCode.ok;
+  return exitAfter(
+    signals,
+    results.every((g) => g.error === undefined),
+  );
 }
 
 export async function runDoctor(config: Config): Promise<ExitCodeValue> {
-  const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
-  const signals = watchSignals(log);
-  const request = requestSettings(config, readSecretFile);
-  for (const warning of config.warnings) log.warn({}, warning);
+  const { log, signals, request } = begin(config);
+  logWarnings(config, log);
   const results = await eachGateway(config, request, log, signals, (client, probe, gwLog) =>
     doctorGateway(client, probe, { fix: config.fix, confirmTimeoutMs: config.timeoutMs }, gwLog, {
       stop: signals.stop,
@@ -152,25 +165,21 @@ export async function runDoctor(config: Config): Promise<ExitCodeValue> {
       config.output === 'json' ? formatDoctorJson(results, config.fix) : formatDoctorTable(results),
     config.output === 'json',
   );
-  if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
-  return results.every((g) => g.report?.healthy === true) ? ExitCode.ok : ExitCode.failure;
+  return exitAfter(
+    signals,
+    results.every((g) => g.report?.healthy === true),
+  );
 }
 
 export async function runRestoreCommand(config: Config): Promise<ExitCodeValue> {
-  const log = createLogger(config.logLevel, process.stderr.isTTY === true, noColor());
-  const signals = watchSignals(log);
-  const request = requestSettings(config, readSecretFile);
-  for (const warning of config.warnings) log.warn({}, warning);
+  const { log, signals, request } = begin(config);
+  logWarnings(config, log);
   const result = await runRestore(config, request, log, signals);
   const json = config.output === 'json';
-  const single = result.gateways.length === 1 ? result.gateways[0] : undefined;
-  if (single?.error !== undefined && !json) fail(single.error);
-  else {
-    process.stdout.write(redact(json ? formatRestoreJson(result) : formatRestoreTable(result)));
-    for (const g of result.gateways) {
-      if (g.error !== undefined) fail(single ? g.error : `${g.gateway}: ${g.error}`);
-    }
-  }
-  if (signals.exitCode() !== undefined) return signals.exitCode() ?? ExitCode.failure;
-  return restoreSucceeded(result) ? ExitCode.ok : ExitCode.failure;
+  printResults(
+    result.gateways,
+    () => (json ? formatRestoreJson(result) : formatRestoreTable(result)),
+    json,
+  );
+  return exitAfter(signals, restoreSucceeded(result));
 }

@@ -36,8 +36,8 @@ export function noColor(): boolean {
  * Prints the results; a single gateway that failed is just the error line, except in JSON, where
  * the document (with ok: false and the error) is always printed.
  */
-export function printResults<R>(
-  results: readonly GatewayResult<R>[],
+export function printResults(
+  results: readonly Pick<GatewayResult<unknown>, 'gateway' | 'error'>[],
   format: () => string,
   json: boolean,
 ): void {

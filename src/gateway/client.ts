@@ -178,6 +178,23 @@ export function createClient(options: ClientOptions): GatewayClient {
   const retry = options.retry ?? DEFAULT_RETRY;
   const maxBodyBytes = options.maxListingBytes ?? 2 ** 30;
 
+  /** Where every request leaves: under the base path, with the push headers when it has a body. */
+  function request(
+    method: 'GET' | 'DELETE' | 'POST' | 'PUT',
+    path: string,
+    signal: AbortSignal,
+    body?: string,
+  ): Promise<Dispatcher.ResponseData> {
+    return agent.request({
+      origin,
+      method,
+      path: `${basePath}${path}`,
+      headers: body === undefined ? headers : pushHeaders,
+      ...(body === undefined ? {} : { body }),
+      signal,
+    });
+  }
+
   /** One request under its whole-request deadline; call `deadline.done()` once the body is read. */
   async function send(
     method: 'GET' | 'DELETE' | 'POST' | 'PUT',
@@ -187,14 +204,7 @@ export function createClient(options: ClientOptions): GatewayClient {
   ): Promise<{ res: Dispatcher.ResponseData; deadline: RequestDeadline }> {
     const deadline = requestDeadline(options.timeoutMs, signal);
     try {
-      const res = await agent.request({
-        origin,
-        method,
-        path: `${basePath}${path}`,
-        headers: body === undefined ? headers : pushHeaders,
-        ...(body === undefined ? {} : { body }),
-        signal: deadline.signal,
-      });
+      const res = await request(method, path, deadline.signal, body);
       return { res, deadline };
     } catch (err) {
       deadline.done();
@@ -244,14 +254,7 @@ export function createClient(options: ClientOptions): GatewayClient {
   ): Promise<PushResult> {
     const deadline = requestDeadline(options.timeoutMs, signal);
     try {
-      const res = await agent.request({
-        origin,
-        method,
-        path: `${basePath}${path}`,
-        headers: pushHeaders,
-        body,
-        signal: deadline.signal,
-      });
+      const res = await request(method, path, deadline.signal, body);
       const text = await readHead(res.body, deadline.signal);
       return { status: res.statusCode, detail: snippet(text, 200, '') };
     } catch (err) {
@@ -264,13 +267,7 @@ export function createClient(options: ClientOptions): GatewayClient {
   async function get(path: string, opts: GetOptions, signal: AbortSignal): Promise<ProbeResult> {
     let res: Dispatcher.ResponseData;
     try {
-      res = await agent.request({
-        origin,
-        method: 'GET',
-        path: `${basePath}${path}`,
-        headers,
-        signal,
-      });
+      res = await request('GET', path, signal);
     } catch (err) {
       return failure(err);
     }
@@ -346,13 +343,7 @@ export function createClient(options: ClientOptions): GatewayClient {
     async healthy(signal) {
       const deadline = requestDeadline(options.timeoutMs, signal);
       try {
-        const res = await agent.request({
-          origin,
-          method: 'GET',
-          path: `${basePath}-/healthy`,
-          headers,
-          signal: deadline.signal,
-        });
+        const res = await request('GET', '-/healthy', deadline.signal);
         await readHead(res.body, deadline.signal);
         return res.statusCode;
       } catch {

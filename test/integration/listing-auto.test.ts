@@ -118,7 +118,8 @@ test('on a poisoned store (the text page answers 500) auto sweeps with the JSON 
   assert.equal(await g.push(coll), 200);
   assert.equal(await g.push({ job: 'coll', instance: '' }), 400);
   assert.equal((await rawRequest(g.port, 'GET', '/metrics')).status, 500, 'the store is poisoned');
-  await sleep(1500);
+  // Past the 1s TTL even though Date has whole seconds: a push at x.1s, read at (x+1).6s, is 0.5s old.
+  await sleep(2100);
   const result = await sweep(p.url);
   assert.equal(result.code, 0, result.stderr);
   const doc = jsonOf(result) as ReturnType<typeof jsonOf> & {
@@ -131,7 +132,7 @@ test('on a poisoned store (the text page answers 500) auto sweeps with the JSON 
   const warnings = result.stderr.match(/the text page cannot be used \([^)]*\)/g) ?? [];
   assert.equal(warnings.length, 1, result.stderr);
   // Every stale group by its exact key (the phantom too), which heals the store.
-  assert.equal(doc.summary.deleted, 3);
+  assert.equal(doc.summary.deleted, 3, `${result.stdout}\n${result.stderr}`);
   assert.deepEqual(keySet(await g.keys()), keySet([KEEP]));
   assert.equal((await rawRequest(g.port, 'GET', '/metrics')).status, 200, 'the store is healed');
 });

@@ -143,7 +143,7 @@ test('a selector typo warns, and the summary counts the unselected and excluded 
     /--exclude \{job=\\"wbe\\"\}, --rule \{job=\\"nope\\"\}=2h matched none of the 4 listed groups/,
   );
   assert.doesNotMatch(rule.stderr, /--selector/);
-  await sleep(1100);
+  await sleep(2100);
   await clear();
 });
 
@@ -174,7 +174,7 @@ test('a trivial sweep at info level logs one line per phase, none twice, and fol
     .filter(Boolean)
     .map((l) => l.replace(/"time":\d+,/, ''));
   assert.equal(new Set(texts).size, texts.length, result.stderr);
-  await sleep(1100);
+  await sleep(2100);
   await clear();
 });
 
@@ -185,7 +185,7 @@ test('doctor prints each problem once: in its report, not again in the log', asy
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stdout, /ghost/);
   assert.doesNotMatch(result.stderr, /ghost/);
-  await sleep(1100);
+  await sleep(2100);
   await clear();
 });
 

@@ -147,7 +147,7 @@ test('a failed delete: success 0, counts the failure, keeps the previous success
 });
 
 test('a metrics push that fails is a warning and does not change the exit code', async () => {
-  await sleep(1100);
+  await sleep(2100);
   const proxy = await startProxy(gw.port, (method) =>
     method === 'POST' ? { status: 503, body: 'push refused' } : 'forward',
   );
