@@ -33,7 +33,10 @@ export type ClockDecision =
 /** With the check off, or a bound above this, a skew this large is still worth a warning. */
 export const CLOCK_SKEW_WARN_MS = 30_000;
 
-/** Default --max-clock-skew (see docs/reference.md, Clocks: NTP error is milliseconds, TTLs are minutes+). */
+/**
+ * Default --max-clock-skew: far above NTP error and Date's 1 s resolution, far below real TTLs
+ * (docs/reference.md, Clocks). The settings table takes its default from here.
+ */
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 30_000;
 
 export function decideClock(

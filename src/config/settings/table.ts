@@ -5,6 +5,8 @@
  * (file-schema.ts) and the reference table in docs/reference.md (reference.ts). The order is --help's.
  */
 
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../core/clock.ts';
+import { formatDuration } from '../../core/duration.ts';
 import { OUTPUT_FORMATS } from '../../output/sweep.ts';
 import { LISTING_MODES } from '../../wire/listing.ts';
 import * as v from '../validate.ts';
@@ -205,8 +207,8 @@ export const SETTINGS = {
   maxClockSkew: value({
     flag: '--max-clock-skew <duration>',
     help: "delete nothing if the gateway's Date and this machine's clock differ by more; 0 = trust the gateway",
-    // docs/reference.md, Clocks: far above NTP error and Date's 1 s resolution, far below real TTLs.
-    default: '30s',
+    // Declared with the clock rules (core/clock.ts), which also serve callers that pass no value.
+    default: formatDuration(DEFAULT_MAX_CLOCK_SKEW_MS),
     showDefault: true,
     parse: v.duration,
     commands: SWEEP,
