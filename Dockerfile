@@ -32,4 +32,4 @@ LABEL org.opencontainers.image.title="pgsweep" \
 # Nothing is written at run time: the image works with a read-only root filesystem.
 USER 65532:65532
 # The heap options of bin/pgsweep.js's first line, given here because node runs the file (docs/scale.md).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--max-old-space-size=1024", "/app/bin/pgsweep.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--max-old-space-size=512", "/app/bin/pgsweep.js"]

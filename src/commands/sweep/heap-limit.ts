@@ -13,5 +13,5 @@ export function heapLimitWarning(maxGroups: number, heapLimitBytes: number): str
   const need = maxGroups * HEAP_BYTES_PER_GROUP;
   if (need <= heapLimitBytes) return undefined;
   const mib = (bytes: number) => Math.ceil(bytes / 2 ** 20);
-  return `--max-groups ${maxGroups} may need about ${mib(need)} MiB of heap, more than Node's limit of ${mib(heapLimitBytes)} MiB (bin/pgsweep.js starts Node with --max-old-space-size=1024): if the gateway really holds that many groups, run pgsweep as node --max-old-space-size=${mib(need)} "$(command -v pgsweep)" ..., or Node stops part way with "JavaScript heap out of memory"`;
+  return `--max-groups ${maxGroups} may need about ${mib(need)} MiB of heap, more than Node's limit of ${mib(heapLimitBytes)} MiB (bin/pgsweep.js starts Node with --max-old-space-size=512): if the gateway really holds that many groups, run pgsweep as node --max-old-space-size=${mib(need)} "$(command -v pgsweep)" ..., or Node stops part way with "JavaScript heap out of memory"`;
 }

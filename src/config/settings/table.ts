@@ -267,9 +267,10 @@ export const SETTINGS = {
   maxGroups: value({
     flag: '--max-groups <n>',
     help: 'fail if the listing holds more groups',
-    // About 300 bytes of pgsweep's memory per stale group: bounds a listing of tiny groups that
-    // --max-listing-bytes alone would let reach millions (docs/reference.md: Bounds).
-    default: '1000000',
+    // About 300-500 bytes of pgsweep's heap per stale group: bounds a listing of tiny groups that
+    // --max-listing-bytes alone would let reach millions, within bin/pgsweep.js's heap limit
+    // (docs/reference.md: Bounds; commands/sweep/heap-limit.ts).
+    default: '500000',
     showDefault: true,
     parse: (t) => v.wholeNumber(t, 1, Number.MAX_SAFE_INTEGER),
     commands: ALL,
