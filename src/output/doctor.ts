@@ -11,7 +11,7 @@ import { formatRawKey, rawKeyBase64 } from '../wire/ui-keys.ts';
 import { type GatewayResult, table } from './report.ts';
 import { SCHEMA_VERSION } from './sweep.ts';
 
-export function problemJson(p: Problem) {
+function problemJson(p: Problem) {
   return {
     kind: p.kind,
     check: checkOf(p.kind),
@@ -24,11 +24,11 @@ export function problemJson(p: Problem) {
   };
 }
 
-export function diagnosisJson(d: Diagnosis) {
+function diagnosisJson(d: Diagnosis) {
   return { checks: d.checks, problems: d.problems.map(problemJson) };
 }
 
-export function fixJson(a: FixAction) {
+function fixJson(a: FixAction) {
   return {
     kind: a.kind,
     group: a.problem.group ?? null,
@@ -68,12 +68,12 @@ export function formatDoctorJson(
   return `${JSON.stringify(doctorJson(results, fix), null, 2)}\n`;
 }
 
-export function problemGroup(p: Problem): string {
+function problemGroup(p: Problem): string {
   if (p.rawKey) return formatRawKey(p.rawKey);
   return p.group ? formatLabels(p.group) : '-';
 }
 
-export function diagnosisLines(d: Diagnosis, fix: boolean): string[] {
+function diagnosisLines(d: Diagnosis, fix: boolean): string[] {
   const lines = table(
     ['CHECK', 'RESULT'],
     d.checks.map((c) => [
@@ -101,7 +101,7 @@ export function diagnosisLines(d: Diagnosis, fix: boolean): string[] {
   return lines;
 }
 
-export function doctorTable(r: DoctorReport): string[] {
+function doctorTable(r: DoctorReport): string[] {
   const lines = diagnosisLines(r.before, r.fix);
   if (r.fixes.length > 0) {
     lines.push(

@@ -13,7 +13,7 @@ import {
 } from './report.ts';
 import { SCHEMA_VERSION } from './sweep.ts';
 
-export function groupRefJson(g: GroupRef) {
+function groupRefJson(g: GroupRef) {
   return {
     labels: g.labels,
     ageSeconds: g.ageMs === undefined ? null : Math.round(g.ageMs) / 1000,
@@ -76,11 +76,11 @@ export function formatInspectJson(results: readonly GatewayResult<InspectReport>
   return `${JSON.stringify(inspectJson(results), null, 2)}\n`;
 }
 
-export function ageOf(g: GroupRef): string {
+function ageOf(g: GroupRef): string {
   return g.ageMs === undefined ? '-' : formatAge(g.ageMs);
 }
 
-export function groupList(title: string, count: number, groups: readonly GroupRef[]): string[] {
+function groupList(title: string, count: number, groups: readonly GroupRef[]): string[] {
   if (count === 0) return [];
   const shown = groups.slice(0, TABLE_GROUPS);
   return [
@@ -94,7 +94,7 @@ export function groupList(title: string, count: number, groups: readonly GroupRe
   ];
 }
 
-export function inspectTable(r: InspectReport): string[] {
+function inspectTable(r: InspectReport): string[] {
   const clock =
     r.clockSource === 'gateway-date'
       ? `ages by the gateway's clock (${isoOrNull(r.nowMs)})`
@@ -183,7 +183,7 @@ export function inspectTable(r: InspectReport): string[] {
 }
 
 /** inspect --per: the largest families, each with its oldest group's age. */
-export function familyTable(r: InspectReport): string[] {
+function familyTable(r: InspectReport): string[] {
   const f = r.families;
   if (!f) return [];
   const shown = f.largest.slice(0, TABLE_ROWS);

@@ -71,7 +71,7 @@ export async function confirm(
 }
 
 /** What a DELETE the gateway accepted, but pgsweep did not see applied, is reported as. */
-export const SENT_UNCONFIRMED = 'DELETE accepted (202); pgsweep stopped before confirming it';
+const SENT_UNCONFIRMED = 'DELETE accepted (202); pgsweep stopped before confirming it';
 
 export const SENT_UNANSWERED =
   'DELETE sent; pgsweep stopped before the gateway answered, so it may or may not have been applied';

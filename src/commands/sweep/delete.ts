@@ -15,7 +15,7 @@ import type { TrackedGroup } from './tracked-group.ts';
 import { WriteWindow } from './write-window.ts';
 
 /** How often the gateway's health is checked while deletes are going out. */
-export const HEALTH_POLL_MS = 500;
+const HEALTH_POLL_MS = 500;
 
 export async function deleteAll(run: SweepRun, candidates: TrackedGroup[]): Promise<Deleted> {
   const { client, options, log, hooks } = run;
@@ -69,13 +69,13 @@ export async function deleteAll(run: SweepRun, candidates: TrackedGroup[]): Prom
 }
 
 /** What deleteAll sent: the groups whose DELETE was queued, and whether a barrier proved them applied. */
-export interface Deleted {
+interface Deleted {
   readonly queued: TrackedGroup[];
   readonly applied: boolean;
 }
 
 /** Each barrier leaves a phantom group behind (see BARRIER_PATH); remove it. */
-export async function removeBarrierGroup(client: GatewayClient, log: Log, signal?: AbortSignal) {
+async function removeBarrierGroup(client: GatewayClient, log: Log, signal?: AbortSignal) {
   const warn = (why: string) =>
     log.warn({}, `could not remove the write-barrier group {job="pgsweep_barrier"}: ${why}`);
   try {
@@ -87,12 +87,7 @@ export async function removeBarrierGroup(client: GatewayClient, log: Log, signal
 }
 
 /** Polls /-/healthy while deletes go out; a full write queue (500) pauses them. */
-export function watchHealth(
-  client: GatewayClient,
-  pacer: DeletePacer,
-  log: Log,
-  signal?: AbortSignal,
-) {
+function watchHealth(client: GatewayClient, pacer: DeletePacer, log: Log, signal?: AbortSignal) {
   // Stopping ends the wait between polls at once, so a short sweep does not sit out a poll interval.
   const stopped = new AbortController();
   const done = signal ? AbortSignal.any([signal, stopped.signal]) : stopped.signal;
@@ -118,7 +113,7 @@ export function watchHealth(
 }
 
 /** One group's DELETE (two for an ambiguous text-listing key); records failures on the group. */
-export async function deleteOne(
+async function deleteOne(
   run: SweepRun,
   t: TrackedGroup,
   window: WriteWindow,

@@ -103,7 +103,7 @@ export async function planFirstListing(
   return { nowMs, clockSource, results, scanned, quietlyKept, excluded, unselected, use, ranker };
 }
 
-export function logDecision(t: TrackedGroup, log: Log): void {
+function logDecision(t: TrackedGroup, log: Log): void {
   // A key that needs the gateway's help is logged once that was asked (resolveExactKeys).
   if (t.outcome === 'skipped' && t.exactKey === undefined)
     log.warn(
