@@ -2,7 +2,8 @@
 
 import type { RestoredGroup } from '../core/restore-report.ts';
 import { formatLabels } from '../wire/grouping-key.ts';
-import { compareKeys, SCHEMA_VERSION, sortKey } from './sweep.ts';
+import { compareKeys, sortKey } from './group-order.ts';
+import { SCHEMA_VERSION } from './sweep.ts';
 
 export interface RestoreGatewayRun {
   readonly gateway: string;

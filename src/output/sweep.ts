@@ -1,13 +1,8 @@
 /** Result formatters for stdout: a table for people, one JSON document for scripts. */
 import { formatAge, formatDuration } from '../core/duration.ts';
-import {
-  type GroupReport,
-  isNotable,
-  type SweepReport,
-  type SweepSummary,
-} from '../core/sweep-report.ts';
+import type { GroupReport, SweepReport, SweepSummary } from '../core/sweep-report.ts';
 import { formatLabels } from '../wire/grouping-key.ts';
-import type { Labels } from '../wire/labels.ts';
+import { sortedGroups } from './group-order.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -99,51 +94,6 @@ function jsonHead(run: RunResult) {
         : {}),
     })),
   };
-}
-
-/**
- * The notable groups in a stable order, whatever order the gateway listed them in: by job, then by
- * the other labels in name order (a group without a label sorts before one with it), comparing
- * names and values by UTF-16 code units, so the order is the same on every machine and locale.
- */
-export function sortedGroups(groups: readonly GroupReport[]): GroupReport[] {
-  // One string per group, not an array of strings: at 100k deleted groups the keys are held all
-  // at once, and arrays of fresh strings made the report the run's peak of memory.
-  const keyed = groups.filter(isNotable).map((g) => ({ g, key: packedSortKey(g.labels) }));
-  keyed.sort((a, b) => compareText(a.key, b.key));
-  return keyed.map((k) => k.g);
-}
-
-/**
- * sortKey(labels) as one string that compares like compareKeys on the array: each part's NULs
- * are escaped as NUL SOH and parts are joined by NUL NUL, which sorts below any other character.
- */
-export function packedSortKey(labels: Labels): string {
-  // join() makes one flat string; += would leave a rope of small strings behind.
-  return sortKey(labels)
-    .map((part) => (part.includes('\0') ? part.replaceAll('\0', '\0\x01') : part))
-    .join('\0\0');
-}
-
-export function sortKey(labels: Labels): string[] {
-  const names = Object.keys(labels)
-    .filter((n) => n !== 'job')
-    .sort(compareText);
-  const key = [labels.job ?? ''];
-  for (const n of names) key.push(n, labels[n] ?? '');
-  return key;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-export function compareKeys(a: readonly string[], b: readonly string[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const c = compareText(a[i] ?? '', b[i] ?? '');
-    if (c !== 0) return c;
-  }
-  return a.length - b.length;
 }
 
 function* jsonGroups(run: RunResult) {

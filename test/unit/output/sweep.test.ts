@@ -7,20 +7,16 @@ import {
   type SweepSummary,
 } from '../../../src/core/sweep-report.ts';
 import {
-  compareKeys,
   formatJson,
   formatTable,
   type GatewayRun,
   jsonChunks,
   OUTPUT_FORMATS,
-  packedSortKey,
   type RunResult,
   SCHEMA_VERSION,
-  sortKey,
   tableChunks,
   totalSummary,
 } from '../../../src/output/sweep.ts';
-import type { Labels } from '../../../src/wire/labels.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 25, 15, 0, 0);
 const HOUR = 3_600_000;
@@ -728,26 +724,3 @@ function sortedLabels(groups: readonly GroupReport[], text: string): Record<stri
   );
   return { ...(found?.labels ?? {}) };
 }
-
-describe('packedSortKey', () => {
-  it('orders label sets exactly as compareKeys orders their sortKey arrays', () => {
-    // Prefixes, NULs, SOHs and missing labels are where a packed key could go wrong.
-    const parts = ['', 'a', 'ab', 'a\0', 'a\0b', 'a\x01', '\0', 'b', 'é', '😀'];
-    const sets: Labels[] = [];
-    for (const job of parts)
-      for (const value of parts) {
-        sets.push({ job });
-        sets.push({ job, instance: value });
-        sets.push({ job, instance: value, x: job });
-        sets.push({ job, a: value });
-      }
-    for (const a of sets)
-      for (const b of sets) {
-        const byArray = Math.sign(compareKeys(sortKey(a), sortKey(b)));
-        const pa = packedSortKey(a);
-        const pb = packedSortKey(b);
-        const byPacked = pa < pb ? -1 : pa > pb ? 1 : 0;
-        assert.equal(byPacked, byArray, `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
-      }
-  });
-});
