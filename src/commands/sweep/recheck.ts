@@ -3,7 +3,7 @@
  * again with another key) is kept. Families are ranked again on it (--keep-latest).
  */
 import { FamilyRanker, retentionInUse } from '../../core/families.ts';
-import { type RecheckVerdict, recheckVerdict } from '../../core/plan.ts';
+import { recheckVerdict } from '../../core/plan.ts';
 import type { OutcomeReason } from '../../core/sweep-report.ts';
 import { formatLabels } from '../../wire/grouping-key.ts';
 import { keepLatest, type SweepRun, streamCandidates } from './sweep-run.ts';
@@ -12,7 +12,8 @@ import type { TrackedGroup } from './tracked-group.ts';
 export async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promise<TrackedGroup[]> {
   const { options, log } = run;
   const started = performance.now();
-  const verdicts = new Map<TrackedGroup, RecheckVerdict>();
+  // A verdict left from an earlier re-check of the same groups must not count as seen here.
+  for (const t of candidates) t.verdict = undefined;
   // Ages at re-check are measured on this listing's own Date (only confirmation needs no clock).
   let nowMs = 0;
   // Families are ranked again on this listing: a run pushed since the first one may have made a
@@ -24,7 +25,8 @@ export async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promis
       candidates,
       (t, group) => {
         // Two listed groups answer to one candidate (two poisoned keys that look alike): keep it.
-        verdicts.set(t, verdicts.has(t) ? 'ambiguous' : recheckVerdict(t, group, nowMs, options));
+        t.verdict =
+          t.verdict !== undefined ? 'ambiguous' : recheckVerdict(t, group, nowMs, options);
         // The archive records the freshest state: this listing's.
         if (group.raw !== undefined) t.raw = group.raw;
       },
@@ -41,14 +43,14 @@ export async function recheck(run: SweepRun, candidates: TrackedGroup[]): Promis
   // Only a group still to be deleted is ranked: one gone or re-pushed keeps that reason.
   if (ranker)
     keepLatest(
-      candidates.filter((t) => verdicts.get(t) === 'delete'),
+      candidates.filter((t) => t.verdict === 'delete'),
       ranker,
       'recheck',
     );
   const keep: TrackedGroup[] = [];
   for (const t of candidates) {
     if (t.reason === 'kept-latest') continue;
-    const verdict = verdicts.get(t) ?? 'gone';
+    const verdict = t.verdict ?? 'gone';
     if (verdict === 'delete') {
       keep.push(t);
       continue;

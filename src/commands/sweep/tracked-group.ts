@@ -5,7 +5,12 @@
  * its labels are decoded from that path only when someone reads them.
  */
 
-import { type ExactKeyNeed, exactMatchKey, type PlannedGroup } from '../../core/plan.ts';
+import {
+  type ExactKeyNeed,
+  exactMatchKey,
+  type PlannedGroup,
+  type RecheckVerdict,
+} from '../../core/plan.ts';
 import type { GroupReport, Outcome, OutcomeReason } from '../../core/sweep-report.ts';
 import type { TtlSource } from '../../core/ttl.ts';
 import { groupPath, labelsOfPath } from '../../wire/grouping-key.ts';
@@ -30,6 +35,15 @@ const STALE = 1;
 const AMBIGUOUS_INSTANCE = 2;
 const SENT = 4;
 const IN_FAMILY = 8;
+/** The re-check's verdict sits in the bits above these, as its index in VERDICTS plus one. */
+const VERDICT_SHIFT = 4;
+const VERDICTS: readonly RecheckVerdict[] = [
+  'delete',
+  'gone',
+  'repushed',
+  'not-stale',
+  'ambiguous',
+];
 
 export class TrackedGroup implements GroupReport {
   /** The exact DELETE path; set when the plan was to delete the group, or by resolve(). */
@@ -41,7 +55,7 @@ export class TrackedGroup implements GroupReport {
   readonly ttlSource: TtlSource | undefined;
   outcome: Outcome;
   reason: OutcomeReason;
-  /** stale, ambiguousInstance, sent and inFamily, as bits: four fields fewer per record. */
+  /** stale, ambiguousInstance, sent, inFamily and the re-check's verdict, as bits. */
   private flags: number;
   private rare: Rare | undefined;
 
@@ -104,6 +118,19 @@ export class TrackedGroup implements GroupReport {
 
   set inFamily(value: boolean) {
     this.setFlag(IN_FAMILY, value);
+  }
+
+  /**
+   * What the re-check made of it, once its listing named it (recheck.ts). Kept in the flags: a
+   * Map from 100k candidates to their verdicts was the re-check's largest allocation.
+   */
+  get verdict(): RecheckVerdict | undefined {
+    return VERDICTS[(this.flags >> VERDICT_SHIFT) - 1];
+  }
+
+  set verdict(value: RecheckVerdict | undefined) {
+    const code = value === undefined ? 0 : VERDICTS.indexOf(value) + 1;
+    this.flags = (this.flags & ((1 << VERDICT_SHIFT) - 1)) | (code << VERDICT_SHIFT);
   }
 
   private setFlag(bit: number, value: boolean): void {
