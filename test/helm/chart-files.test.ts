@@ -244,11 +244,15 @@ test('Dockerfile: multi-stage, production dependencies only, numeric non-root us
   assert.ok(runtime.includes('COPY --from=build /app/dist ./dist'));
   assert.ok(runtime.includes('ENV NODE_ENV=production'));
   assert.equal(runtime.filter((l) => /^USER /.test(l)).at(-1), 'USER 65532:65532');
-  // The image runs node on the bin, so it passes the Node options of the bin's shebang itself.
+  // The image runs node on the bin, so it sets the environment and passes the Node options of
+  // the bin's shebang itself.
   const shebang = read('bin/pgsweep.js').split('\n')[0] ?? '';
-  const nodeOptions = /^#!\/usr\/bin\/env -S node((?: --[\w-]+=\S+)*)$/.exec(shebang)?.[1];
-  assert.ok(nodeOptions, `bin/pgsweep.js starts with node and its options: ${shebang}`);
-  const options = nodeOptions.trim().split(' ');
+  const parts = /^#!\/usr\/bin\/env -S((?: [A-Z_]+=\S+)*) node((?: --[\w-]+=\S+)*)$/.exec(shebang);
+  assert.ok(parts?.[2], `bin/pgsweep.js starts with node and its options: ${shebang}`);
+  const options = parts[2].trim().split(' ');
+  const env = (parts[1] ?? '').trim().split(' ').filter(Boolean);
+  assert.ok(env.length > 0, 'the shebang sets MALLOC_MMAP_THRESHOLD_ (docs/scale.md)');
+  for (const assignment of env) assert.ok(runtime.includes(`ENV ${assignment}`), assignment);
   assert.equal(
     runtime.at(-1),
     `ENTRYPOINT ${JSON.stringify(['node', ...options, '/app/bin/pgsweep.js']).replaceAll(',', ', ')}`,
