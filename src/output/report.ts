@@ -1,4 +1,4 @@
-/** What the inspect and doctor formatters share: one result per gateway, and the table layout. */
+/** What the formatters share: one result per gateway, the table layout, times and sizes. */
 /** One gateway's part of an inspect or doctor run: its report, or why it could not be examined. */
 export interface GatewayResult<R> {
   readonly gateway: string;
@@ -11,6 +11,7 @@ export const TABLE_ROWS = 20;
 
 export const TABLE_GROUPS = 10;
 
+/** Far-future push times (1e+300 after a clock jump) are beyond what Date can represent. */
 export function isoOrNull(ms: number | undefined): string | null {
   if (ms === undefined) return null;
   const date = new Date(ms);

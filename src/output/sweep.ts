@@ -3,6 +3,7 @@ import { formatAge, formatDuration } from '../core/duration.ts';
 import type { GroupReport, SweepReport, SweepSummary } from '../core/sweep-report.ts';
 import { formatLabels } from '../wire/grouping-key.ts';
 import { sortedGroups } from './group-order.ts';
+import { isoOrNull } from './report.ts';
 
 export const OUTPUT_FORMATS = ['table', 'json'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -38,13 +39,6 @@ export interface RunResult {
   readonly startedMs?: number;
   /** One of a schedule's runs: the table starts with a `run <time>` line. */
   readonly scheduled?: boolean;
-}
-
-/** Far-future push times (1e+300 after a clock jump) are beyond what Date can represent. */
-function isoOrNull(ms: number | undefined): string | null {
-  if (ms === undefined) return null;
-  const date = new Date(ms);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
 export function totalSummary(run: RunResult): SweepSummary {
