@@ -1,6 +1,7 @@
 /** Runs the built CLI (bin/pgsweep.js) as a user would, capturing output and exit code. */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { SweepSummary } from '../../src/core/sweep-report.ts';
 
 export const BIN = fileURLToPath(new URL('../../bin/pgsweep.js', import.meta.url));
 
@@ -54,41 +55,40 @@ export function jsonOf(result: CliResult): SweepJson {
   }
 }
 
+/** The JSON report of `pgsweep --output json`, as the tests read it. */
 export interface SweepJson {
   schemaVersion: number;
   dryRun: boolean;
   check: boolean;
   interrupted: boolean;
-  gateways: Array<{
-    gateway: string;
-    ok: boolean;
-    error?: string;
-    guard?: string;
-    clockSource?: string;
-    summary?: { deleted: number; failed: number; stale: number };
-  }>;
-  summary: {
-    scanned: number;
-    stale: number;
-    deleted: number;
-    wouldDelete: number;
-    kept: number;
-    skipped: number;
-    failed: number;
-    sent: number;
-    durationMs: number;
-    dryRun: boolean;
-  };
-  groups: Array<{
-    gateway: string;
-    labels: Record<string, string>;
-    outcome: string;
-    reason: string;
-    detail?: string;
-    stale: boolean;
-    ageSeconds: number | null;
-    lastPush: string | null;
-  }>;
+  ttl: string;
+  ttlSeconds: number;
+  summary: SweepSummary;
+  gateways: SweepJsonGateway[];
+  groups: SweepJsonGroup[];
+}
+
+export interface SweepJsonGateway {
+  gateway: string;
+  ok: boolean;
+  error?: string;
+  now?: string | null;
+  clockSource?: string;
+  guard?: string;
+  summary?: SweepSummary;
+}
+
+export interface SweepJsonGroup {
+  gateway: string;
+  labels: Record<string, string>;
+  outcome: string;
+  reason: string;
+  detail?: string;
+  stale: boolean;
+  ageSeconds: number | null;
+  lastPush: string | null;
+  ttlSeconds: number | null;
+  ttlSource: string | null;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -17,6 +17,7 @@ import {
   tableChunks,
   totalSummary,
 } from '../../../src/output/sweep.ts';
+import type { SweepJson } from '../../support/cli.ts';
 
 const NOW_MS = Date.UTC(2026, 10, 25, 15, 0, 0);
 const HOUR = 3_600_000;
@@ -137,41 +138,8 @@ function run(over: Partial<RunResult> = {}, reportOver: Partial<SweepReport> = {
   };
 }
 
-type JsonGroup = {
-  gateway: string;
-  labels: Record<string, string>;
-  outcome: string;
-  reason: string;
-  detail?: string;
-  stale: boolean;
-  ageSeconds: number | null;
-  lastPush: string | null;
-  ttlSeconds: number | null;
-  ttlSource: string | null;
-};
-
-type JsonGateway = {
-  gateway: string;
-  ok: boolean;
-  error?: string;
-  now?: string | null;
-  clockSource?: string;
-  guard?: string;
-  summary?: SweepSummary;
-};
-
-function parse(text: string) {
-  return JSON.parse(text) as {
-    schemaVersion: number;
-    dryRun: boolean;
-    check: boolean;
-    interrupted: boolean;
-    ttl: string;
-    ttlSeconds: number;
-    summary: SweepSummary;
-    gateways: JsonGateway[];
-    groups: JsonGroup[];
-  };
+function parse(text: string): SweepJson {
+  return JSON.parse(text) as SweepJson;
 }
 
 describe('isNotable', () => {
