@@ -443,31 +443,40 @@ function applyDamage(body: Buffer, hits: readonly Hit[]): Buffer {
 }
 type Hit = { kind: string; at: number; bit: number; byte: number; length: number };
 
+/** A model store's JSON listing, up to `maxHits` spots of damage for it, and chunk boundaries. */
+const damagedListing = (maxHits: number) =>
+  modelStore.chain((store) => {
+    const body = b(renderJsonListing(store));
+    return fc.tuple(fc.constant(body), damage(maxHits), cutsFor(body.length));
+  });
+
+/**
+ * The damaged listing read whole and in pieces, held to JSON.parse of the whole body. No allowance
+ * for damage in bytes the parser skips (a family it does not read): a listing JSON.parse refuses
+ * is refused, wherever the damage is.
+ */
+function readDamaged(intact: Buffer, hits: readonly Hit[], cuts: readonly number[]): Outcome {
+  const body = applyDamage(intact, hits);
+  const whole = streamed(body, []);
+  assert.deepEqual(streamed(body, cuts), whole, 'chunking changed the outcome');
+  const twoData = body.toString('latin1').split('"data"').length > 2;
+  assertSame(whole, reference(body), `damaged ${body.toString('latin1')}`, twoData);
+  return whole;
+}
+
 describe('fuzz: JSON listing, damaged bytes', () => {
   it('one damaged spot: refused exactly when JSON.parse refuses it, else read as JSON.parse reads it', () => {
     let refused = 0;
     let read = 0;
     fc.assert(
-      fc.property(
-        modelStore.chain((store) => {
-          const body = b(renderJsonListing(store));
-          return fc.tuple(fc.constant(body), damage(1), cutsFor(body.length));
-        }),
-        ([intact, hits, cuts]) => {
-          const body = applyDamage(intact, hits);
-          const whole = streamed(body, []);
-          assert.deepEqual(streamed(body, cuts), whole, 'chunking changed the outcome');
-          // No allowance for damage in bytes the parser skips (a family it does not read): a
-          // listing JSON.parse refuses is refused, wherever the damage is.
-          const twoData = body.toString('latin1').split('"data"').length > 2;
-          assertSame(whole, reference(body), `damaged ${body.toString('latin1')}`, twoData);
-          if ('error' in whole) refused++;
-          else {
-            read++;
-            assertDeletionsExact(whole.groups);
-          }
-        },
-      ),
+      fc.property(damagedListing(1), ([intact, hits, cuts]) => {
+        const whole = readDamaged(intact, hits, cuts);
+        if ('error' in whole) refused++;
+        else {
+          read++;
+          assertDeletionsExact(whole.groups);
+        }
+      }),
       { numRuns: 2500, seed: SEED, includeErrorInReport: true, endOnFailure: true },
     );
     assert.ok(refused > 1000 && read > 100, `${refused} refused, ${read} read`);
@@ -475,20 +484,10 @@ describe('fuzz: JSON listing, damaged bytes', () => {
 
   it('several damaged spots: refused exactly when JSON.parse refuses it, for any chunking', () => {
     fc.assert(
-      fc.property(
-        modelStore.chain((store) => {
-          const body = b(renderJsonListing(store));
-          return fc.tuple(fc.constant(body), damage(4), cutsFor(body.length));
-        }),
-        ([intact, hits, cuts]) => {
-          const body = applyDamage(intact, hits);
-          const whole = streamed(body, []);
-          assert.deepEqual(streamed(body, cuts), whole, 'chunking changed the outcome');
-          const twoData = body.toString('latin1').split('"data"').length > 2;
-          assertSame(whole, reference(body), `damaged ${body.toString('latin1')}`, twoData);
-          if ('groups' in whole) assertDeletionsExact(whole.groups);
-        },
-      ),
+      fc.property(damagedListing(4), ([intact, hits, cuts]) => {
+        const whole = readDamaged(intact, hits, cuts);
+        if ('groups' in whole) assertDeletionsExact(whole.groups);
+      }),
       { numRuns: 1000, seed: SEED, includeErrorInReport: true, endOnFailure: true },
     );
   });
