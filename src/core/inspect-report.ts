@@ -5,7 +5,7 @@
  */
 
 import { parseGoFloat } from '../wire/go-float.ts';
-import type { Labels } from '../wire/labels.ts';
+import { compareText, type Labels } from '../wire/labels.ts';
 import type { ListedGroup } from '../wire/listing.ts';
 import { groupAge } from './age.ts';
 import { FamilyRanker, type FamilySummary, summarizeFamilies } from './families.ts';
@@ -176,7 +176,8 @@ export class InspectAccumulator {
         ...(byJob ? { series: byJob.get(job) ?? 0 } : {}),
       }))
       .sort(
-        (a, b) => b.groups - a.groups || (b.series ?? 0) - (a.series ?? 0) || cmp(a.job, b.job),
+        (a, b) =>
+          b.groups - a.groups || (b.series ?? 0) - (a.series ?? 0) || compareText(a.job, b.job),
       );
     const labels: LabelStats[] = [...this.labelValues]
       .map(([name, values]) => {
@@ -188,7 +189,7 @@ export class InspectAccumulator {
           unbounded: isUnbounded(values.size, groups),
         };
       })
-      .sort((a, b) => b.distinctValues - a.distinctValues || cmp(a.name, b.name));
+      .sort((a, b) => b.distinctValues - a.distinctValues || compareText(a.name, b.name));
     let total = 0;
     if (byJob) for (const n of byJob.values()) total += n;
     return {
@@ -214,10 +215,6 @@ export class InspectAccumulator {
 
 export function isUnbounded(distinctValues: number, groups: number): boolean {
   return distinctValues >= UNBOUNDED_MIN_VALUES && distinctValues > groups * UNBOUNDED_MIN_RATIO;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Builds a report from a whole listing at once (tests). */

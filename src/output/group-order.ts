@@ -3,7 +3,7 @@
  * every machine and locale.
  */
 import { type GroupReport, isNotable } from '../core/sweep-report.ts';
-import type { Labels } from '../wire/labels.ts';
+import { compareText, type Labels } from '../wire/labels.ts';
 
 /**
  * The notable groups in a stable order, whatever order the gateway listed them in: by job, then by
@@ -108,10 +108,6 @@ export function sortKey(labels: Labels): string[] {
   const key = [labels.job ?? ''];
   for (const n of names) key.push(n, labels[n] ?? '');
   return key;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function compareKeys(a: readonly string[], b: readonly string[]): number {

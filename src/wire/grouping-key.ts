@@ -4,7 +4,7 @@
  * segments are rewritten by Go before the handler sees them, empty values vanish, so those must use
  * the `@base64` form. Everything else uses whichever encoding is shorter.
  */
-import { type Labels, putLabel } from './labels.ts';
+import { compareLabelNames, type Labels, putLabel } from './labels.ts';
 
 /** Label names the 1.x Pushgateway accepts in a URL without UTF-8 name escaping. */
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -139,8 +139,6 @@ export function keyId(labels: Labels): string {
 
 /** `{job="x", instance=""}` for logs and tables. */
 export function formatLabels(labels: Labels): string {
-  const names = Object.keys(labels).sort((a, b) =>
-    a === 'job' ? -1 : b === 'job' ? 1 : a < b ? -1 : a > b ? 1 : 0,
-  );
+  const names = Object.keys(labels).sort(compareLabelNames);
   return `{${names.map((n) => `${n}=${JSON.stringify(labels[n])}`).join(', ')}}`;
 }

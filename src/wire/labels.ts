@@ -20,3 +20,13 @@ export function putLabel(labels: Record<string, string>, name: string, value: st
     });
   else labels[name] = value;
 }
+
+/** Orders strings by UTF-16 code units: the same on every machine and locale. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Label names in the order pgsweep shows them: job first, then by code units. */
+export function compareLabelNames(a: string, b: string): number {
+  return a === 'job' ? -1 : b === 'job' ? 1 : compareText(a, b);
+}

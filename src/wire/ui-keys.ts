@@ -17,7 +17,7 @@
 import { isUtf8 } from 'node:buffer';
 import { BoundedLines } from './bounded-lines.ts';
 import { encodeSegment, keyProblem } from './grouping-key.ts';
-import { type Labels, putLabel } from './labels.ts';
+import { compareLabelNames, type Labels, putLabel } from './labels.ts';
 
 const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const BASE64URL = /^[A-Za-z0-9_-]*=*$/;
@@ -290,9 +290,7 @@ export function rawGroupPath(raw: ReadonlyMap<string, Buffer>): string | undefin
 
 /** `{job="badutf8", v=<bytes ff>}`: a raw key for reports, invalid values shown as hex bytes. */
 export function formatRawKey(raw: ReadonlyMap<string, Buffer>): string {
-  const names = [...raw.keys()].sort((a, b) =>
-    a === 'job' ? -1 : b === 'job' ? 1 : a < b ? -1 : a > b ? 1 : 0,
-  );
+  const names = [...raw.keys()].sort(compareLabelNames);
   const show = (v: Buffer) =>
     isUtf8(v) ? JSON.stringify(v.toString('utf8')) : `<bytes ${v.toString('hex')}>`;
   return `{${names.map((n) => `${n}=${show(raw.get(n) ?? Buffer.alloc(0))}`).join(', ')}}`;
